@@ -1,0 +1,245 @@
+# unicrm -- embeddable unified-CRM client library.
+#
+#   make                  shared + static library in lib/
+#   make check            every test (unit, local fake, adapters, bindings, install); SANITIZE=1 for ASan+UBSan,
+#                         SANITIZE=thread for TSan (threaded tests only)
+#   make demo             the sync demo against the bundled local fake
+#   make bench            benchmarks (figures, never pass/fail)
+#   make install          PREFIX, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, BINDIR, MANDIR, DESTDIR are honoured
+#
+# Every target first checks (and on Debian as root, installs) what it needs: see tests/tools/ensure-deps.
+
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+HEADER        := include/unicrm/unicrm.h
+VERSION_MAJOR := $(shell sed -n 's/^\#define UCRM_VERSION_MAJOR *\([0-9]*\).*/\1/p' $(HEADER))
+VERSION_MINOR := $(shell sed -n 's/^\#define UCRM_VERSION_MINOR *\([0-9]*\).*/\1/p' $(HEADER))
+VERSION_PATCH := $(shell sed -n 's/^\#define UCRM_VERSION_PATCH *\([0-9]*\).*/\1/p' $(HEADER))
+VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+PREFIX       ?= /usr/local
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL      ?= install
+
+CC       ?= cc
+CXX      ?= c++
+CFLAGS   ?= -O2 -g
+CXXFLAGS ?= -O2 -g
+WERROR   ?= 1
+
+# The build flavour: plain, asan (SANITIZE=1) or tsan (SANITIZE=thread). Each has its own object tree so that
+# switching flavours never mixes objects.
+SANITIZE ?=
+ifeq ($(SANITIZE),)
+  FLAVOR  := plain
+  SAN_FLAGS :=
+else ifeq ($(SANITIZE),thread)
+  FLAVOR  := tsan
+  SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+else
+  FLAVOR  := asan
+  SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+B := build/$(FLAVOR)
+ifeq ($(FLAVOR),plain)
+  LIBOUT := lib
+  BINOUT := build/bin
+else
+  LIBOUT := $(B)/lib
+  BINOUT := $(B)/bin
+endif
+
+# Dependency flags, computed once per tree by tests/tools/ensure-deps (which installs what is missing).
+NODEPS_GOALS := clean distclean help
+ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+-include build/config.mk
+endif
+build/config.mk: tests/tools/ensure-deps Makefile
+	@mkdir -p build
+	@sh tests/tools/ensure-deps build
+	@{ echo "DEP_CFLAGS := $$(pkg-config --cflags libcurl libcjson openssl)"; \
+	   echo "DEP_LIBS := $$(pkg-config --libs libcurl libcjson libssl libcrypto) -lpthread"; \
+	   if pkg-config --exists hiredis 2>/dev/null; then \
+	     echo "HAVE_HIREDIS := 1"; \
+	     echo "HIREDIS_CFLAGS := $$(pkg-config --cflags hiredis)"; \
+	     echo "HIREDIS_LIBS := $$(pkg-config --libs hiredis)"; \
+	   fi; } > $@.tmp && mv $@.tmp $@
+
+# Test-time dependencies are checked separately so that `make` alone never pulls in cmocka.
+build/deps-test.ok: tests/tools/ensure-deps
+	@mkdir -p build
+	@sh tests/tools/ensure-deps build test
+	@touch $@
+build/deps-extra.ok: tests/tools/ensure-deps
+	@mkdir -p build
+	@sh tests/tools/ensure-deps extra
+	@touch $@
+
+TEST_CFLAGS = $(shell pkg-config --cflags cmocka libmicrohttpd)
+TEST_LIBS   = $(shell pkg-config --libs cmocka)
+FAKE_LIBS   = $(shell pkg-config --libs libmicrohttpd libcjson libssl libcrypto) -lpthread -lm
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wwrite-strings -Wmissing-prototypes \
+        -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+  WARN += -Werror
+endif
+
+UCRM_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DUCRM_BUILDING
+UCRM_CFLAGS   := -std=c11 $(WARN) -fPIC -fvisibility=hidden $(SAN_FLAGS) -MMD -MP
+ALL_CFLAGS     = $(UCRM_CPPFLAGS) $(DEP_CFLAGS) $(CPPFLAGS) $(UCRM_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS    = $(SAN_FLAGS) $(LDFLAGS)
+
+# ---------------------------------------------------------------------------------------------------- library
+LIB_SRC := $(sort $(wildcard src/*.c) $(wildcard providers/*/*.c))
+ifneq ($(HAVE_HIREDIS),1)
+  LIB_SRC := $(filter-out src/redis%.c,$(LIB_SRC))
+else
+  UCRM_CPPFLAGS += -DUCRM_WITH_REDIS $(HIREDIS_CFLAGS)
+endif
+LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
+
+SONAME     := libunicrm.so.$(VERSION_MAJOR)
+SHARED     := $(LIBOUT)/libunicrm.so.$(VERSION)
+STATIC     := $(LIBOUT)/libunicrm.a
+LIB_LIBS    = $(DEP_LIBS) $(if $(filter 1,$(HAVE_HIREDIS)),$(HIREDIS_LIBS))
+
+.PHONY: all shared static
+all: shared static
+shared: $(SHARED)
+static: $(STATIC)
+
+$(B)/obj/%.o: %.c build/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(SHARED): $(LIB_OBJ) src/unicrm.map
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/unicrm.map -Wl,-z,defs -Wl,--as-needed \
+	  $(ALL_LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
+	ln -sf libunicrm.so.$(VERSION) $(LIBOUT)/$(SONAME)
+	ln -sf $(SONAME) $(LIBOUT)/libunicrm.so
+
+$(STATIC): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+# ---------------------------------------------------------------------------------------------------- local fake
+FAKE_SRC := $(sort $(wildcard tests/fake/*.c))
+FAKE_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(FAKE_SRC))
+FAKE_BIN := $(BINOUT)/unicrm-fake
+
+$(B)/obj/tests/%.o: tests/%.c build/config.mk build/deps-test.ok
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -c $< -o $@
+
+.PHONY: fake
+fake: $(FAKE_BIN)
+$(FAKE_BIN): $(FAKE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(FAKE_OBJ) $(FAKE_LIBS)
+
+# ---------------------------------------------------------------------------------------------------- tests
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+HELPER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(HELPER_SRC))
+TEST_SRC   := $(sort $(wildcard tests/test_*.c))
+TEST_BIN   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+TEST_SH    := $(sort $(wildcard tests/test_*.sh))
+
+$(B)/tests/%: $(B)/obj/tests/%.o $(HELPER_OBJ) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(HELPER_OBJ) $(STATIC) $(TEST_LIBS) $(LIB_LIBS) -lm
+
+.PHONY: tests check check-build
+tests check-build: build/deps-test.ok all $(FAKE_BIN) $(TEST_BIN) headertest check-symbols
+
+# TESTS=name1,name2 runs a subset; UCRM_TEST_FILTER is passed through for cmocka's own filtering.
+check: check-build
+	@UCRM_FLAVOR=$(FLAVOR) UCRM_BUILD_DIR=$(B) UCRM_BIN_DIR=$(BINOUT) UCRM_LIB_DIR=$(LIBOUT) \
+	  UCRM_FAKE_BIN=$(FAKE_BIN) sh tests/tools/run-tests $(TEST_BIN) $(TEST_SH)
+
+# ---------------------------------------------------------------------------------------------------- header and symbols
+.PHONY: headertest check-symbols
+headertest: $(B)/headertest/c99.ok $(B)/headertest/cxx.ok
+$(B)/headertest/c99.ok: tests/headertest.c $(HEADER) include/unicrm/sys/transport.h build/deps-test.ok
+	@mkdir -p $(@D)
+	$(CC) -std=c99 -Wall -Wextra -pedantic -Werror -Iinclude -c tests/headertest.c -o $(@D)/c99.o
+	$(CC) -std=c89 -Wall -Wextra -pedantic -Wno-long-long -Werror -Iinclude -DUCRM_HEADERTEST_C89 \
+	  -c tests/headertest.c -o $(@D)/c89.o
+	@touch $@
+$(B)/headertest/cxx.ok: tests/headertest.cpp $(HEADER) include/unicrm/sys/transport.h build/deps-test.ok
+	@mkdir -p $(@D)
+	$(CXX) -std=c++11 -Wall -Wextra -pedantic -Werror -Iinclude -c tests/headertest.cpp -o $(@D)/cxx.o
+	@touch $@
+
+check-symbols: $(SHARED)
+	@bad=$$(nm -D --defined-only $(SHARED) | awk '$$2 != "A" {print $$3}' | grep -v '^ucrm_' || true); \
+	if [ -n "$$bad" ]; then echo "check-symbols: exported symbols outside ucrm_*:"; echo "$$bad"; exit 1; fi; \
+	so=$$(readelf -d $(SHARED) | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p'); \
+	if [ "$$so" != "$(SONAME)" ]; then echo "check-symbols: SONAME is '$$so', want $(SONAME)"; exit 1; fi; \
+	echo "check-symbols: $$(nm -D --defined-only $(SHARED) | awk '$$2 == "T"' | wc -l) functions, all ucrm_*; SONAME $$so"
+
+# ---------------------------------------------------------------------------------------------------- valgrind
+.PHONY: valgrind
+valgrind: check-build
+	@UCRM_FLAVOR=$(FLAVOR) UCRM_BUILD_DIR=$(B) UCRM_BIN_DIR=$(BINOUT) UCRM_LIB_DIR=$(LIBOUT) \
+	  UCRM_FAKE_BIN=$(FAKE_BIN) UCRM_VALGRIND=1 sh tests/tools/run-tests $(TEST_BIN)
+
+# ---------------------------------------------------------------------------------------------------- docs
+.PHONY: docs
+docs: $(B)/tools/gen-confdoc
+	$(B)/tools/gen-confdoc > docs/CONFIGURATION.md.tmp && mv docs/CONFIGURATION.md.tmp docs/CONFIGURATION.md
+$(B)/tools/gen-confdoc: tests/tools/gen-confdoc.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC) $(LIB_LIBS)
+
+# ---------------------------------------------------------------------------------------------------- demo, bench
+.PHONY: demo bench
+demo:
+	@echo "make demo: the sync demo is coming soon (see issue 'Use it from anywhere')."
+
+bench:
+	@echo "make bench: benchmarks are coming soon."
+
+# ---------------------------------------------------------------------------------------------------- install
+PC_FILE := $(B)/unicrm.pc
+$(PC_FILE): pkgconfig/unicrm.pc.in $(HEADER)
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+.PHONY: install uninstall
+install: all $(PC_FILE)
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/unicrm/sys $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 include/unicrm/unicrm.h $(DESTDIR)$(INCLUDEDIR)/unicrm/
+	$(INSTALL) -m 644 include/unicrm/sys/transport.h $(DESTDIR)$(INCLUDEDIR)/unicrm/sys/
+	$(INSTALL) -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf libunicrm.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libunicrm.so
+	$(INSTALL) -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
+	$(INSTALL) -m 644 $(PC_FILE) $(DESTDIR)$(PKGCONFIGDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/unicrm/unicrm.h $(DESTDIR)$(INCLUDEDIR)/unicrm/sys/transport.h
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/unicrm/sys $(DESTDIR)$(INCLUDEDIR)/unicrm 2>/dev/null
+	rm -f $(DESTDIR)$(LIBDIR)/libunicrm.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libunicrm.so $(DESTDIR)$(LIBDIR)/libunicrm.a $(DESTDIR)$(PKGCONFIGDIR)/unicrm.pc
+
+# ---------------------------------------------------------------------------------------------------- misc
+.PHONY: clean distclean help
+clean:
+	rm -rf build lib/libunicrm.*
+distclean: clean
+
+help:
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+
+-include $(shell find $(B)/obj -name "*.d" 2>/dev/null)
