@@ -105,6 +105,9 @@ else
   UCRM_CPPFLAGS += -DUCRM_WITH_REDIS $(HIREDIS_CFLAGS)
 endif
 LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
+# Every providers/<name>/ with sources is built in and registered (src/providers.c).
+PROVIDER_NAMES := $(sort $(patsubst providers/%/,%,$(dir $(wildcard providers/*/*.c))))
+UCRM_CPPFLAGS += $(foreach p,$(PROVIDER_NAMES),-DUCRM_WITH_$(shell echo $(p) | tr a-z A-Z))
 
 SONAME     := libunicrm.so.$(VERSION_MAJOR)
 SHARED     := $(LIBOUT)/libunicrm.so.$(VERSION)

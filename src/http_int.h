@@ -44,7 +44,7 @@ struct ucrm_http_response_s {
     ucrm_http_sent_t sent;      /* with failure: may the request have reached the server? */
     char *failure_msg;
     int64_t elapsed_us;         /* time on the wire */
-    int64_t server_time_us;     /* the server's own time when it reported one (fake: X-Fake-Server-Time-Us) */
+    int64_t server_time_us;     /* the server's own time from a Server-Timing header (the fake sends one), else 0 */
     int new_connections;        /* connections opened for this request (0 = reused) */
 };
 typedef struct ucrm_http_response_s ucrm_resp_t;
