@@ -10,6 +10,7 @@
 # Every target first checks (and on Debian as root, installs) what it needs: see tests/tools/ensure-deps.
 
 .SUFFIXES:
+SHELL := /bin/bash
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
 
@@ -188,7 +189,11 @@ check-symbols: $(SHARED)
 	if [ -n "$$bad" ]; then echo "check-symbols: exported symbols outside ucrm_*:"; echo "$$bad"; exit 1; fi; \
 	so=$$(readelf -d $(SHARED) | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p'); \
 	if [ "$$so" != "$(SONAME)" ]; then echo "check-symbols: SONAME is '$$so', want $(SONAME)"; exit 1; fi; \
-	echo "check-symbols: $$(nm -D --defined-only $(SHARED) | awk '$$2 == "T"' | wc -l) functions, all ucrm_*; SONAME $$so"
+	decl=$$(sed -n 's/^UCRM_API .*[ *]\(ucrm_[a-z0-9_]*\)(.*/\1/p' include/unicrm/unicrm.h include/unicrm/sys/transport.h | sort -u); \
+	expo=$$(nm -D --defined-only $(SHARED) | awk '$$2 == "T" {print $$3}' | sort -u); \
+	if [ "$$decl" != "$$expo" ]; then echo "check-symbols: declared (<) and exported (>) functions differ:"; \
+	  diff <(echo "$$decl") <(echo "$$expo") | grep '^[<>]'; exit 1; fi; \
+	echo "check-symbols: $$(echo "$$expo" | wc -l) functions, each declared in the headers, all ucrm_*; SONAME $$so"
 
 # ---------------------------------------------------------------------------------------------------- valgrind
 .PHONY: valgrind

@@ -37,4 +37,7 @@ struct ucrm_client_s {
 /* Logging through the configured callback (or stderr); never pass secrets. */
 void ucrm_client__log(ucrm_client_t *c, int level, const char *facility, const char *fmt, ...) UCRM__PRINTF(4, 5);
 
+/* The upsert key for object: key_field when given, else the configured upsert.<object>.key, else NULL. */
+const char *ucrm__upsert_key(const ucrm_client_t *c, ucrm_object_t object, const char *key_field);
+
 #endif /* UCRM_CLIENT_INT_H */

@@ -71,6 +71,10 @@ ucrm_err_t ucrm_http__send(ucrm_http_t *h, const ucrm_http_request_t *req, ucrm_
 /* Connections opened so far (to show keep-alive works). */
 int64_t ucrm_http__connections(const ucrm_http_t *h);
 
+/* Reference counting of application transports (destroy() when the last client using one is destroyed). */
+ucrm_err_t ucrm_transport__ref(const ucrm_transport_t *t);
+void ucrm_transport__unref(const ucrm_transport_t *t);
+
 /* libcurl global init through call_once (ucrm_global_init() is the explicit variant). */
 ucrm_err_t ucrm_http__global_init(void);
 

@@ -130,13 +130,17 @@ typedef struct ucrm_provider {
     ucrm_err_t (*batch_chunk)(ucrm_call_t *call, ucrm_batch_op_t op, ucrm_object_t object, const char *key_field,
                               ucrm_batch_item_t *items, size_t n);
 
-    /* ---- passthrough: rewrites a caller's path (e.g. "{version}" -> "v62.0"); NULL = use as is. */
-    ucrm_err_t (*passthrough_path)(void *state, const char *path, ucrm_buf_t *out, ucrm_error_t **errp);
+    /* ---- passthrough: req arrives with method, body, retry class (GET/HEAD safe, PUT/PATCH/DELETE idempotent,
+     * POST unsafe), bucket MAIN and flags RAW; the adapter writes the URL from the caller's path (e.g. replacing
+     * "{version}") and may adjust bucket and retry class (e.g. HubSpot POST .../search: SEARCH bucket, safe).
+     * NULL = the path is used as is. */
+    ucrm_err_t (*passthrough_prepare)(void *state, const char *path, ucrm_req_t *req, ucrm_error_t **errp);
 } ucrm_provider_t;
 
 /* The registry (providers.c). */
 const ucrm_provider_t *ucrm_provider__find(const char *name);
-/* Test hook (static library only; never exported): registers an extra provider, e.g. a scripted one. */
+/* Test hook (static library only; never exported): registers a provider that overrides the built-in one with the
+ * same name (NULL unregisters), e.g. a scripted one for the core's contract tests. */
 void ucrm_provider__register_test(const ucrm_provider_t *p);
 
 /* The adapter state of the client running a call. */

@@ -1,0 +1,343 @@
+/*
+ * pipeline.c -- the request pipeline (see pipeline_int.h for the stages). Everything that decides whether a
+ * request is sent, re-sent or given up on lives here, once, for every provider and every call.
+ */
+#include "pipeline_int.h"
+#include "client_int.h"
+#include "error_int.h"
+#include "reqopts_int.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+struct ucrm_request_info_s {
+    const char *method;
+    const char *path;
+    const char *op;
+    int status;
+    int attempt;
+    int64_t elapsed_us;
+    int64_t wait_us;
+    ucrm_err_t err;
+};
+
+UCRM_API const char *ucrm_request_info_method(const ucrm_request_info_t *i) { return i ? i->method : ""; }
+UCRM_API const char *ucrm_request_info_path(const ucrm_request_info_t *i) { return i ? i->path : ""; }
+UCRM_API const char *ucrm_request_info_operation(const ucrm_request_info_t *i) { return i ? i->op : ""; }
+UCRM_API int ucrm_request_info_status(const ucrm_request_info_t *i) { return i ? i->status : 0; }
+UCRM_API int ucrm_request_info_attempt(const ucrm_request_info_t *i) { return i ? i->attempt : 0; }
+UCRM_API int64_t ucrm_request_info_elapsed_us(const ucrm_request_info_t *i) { return i ? i->elapsed_us : 0; }
+UCRM_API int64_t ucrm_request_info_limiter_wait_us(const ucrm_request_info_t *i) { return i ? i->wait_us : 0; }
+UCRM_API ucrm_err_t ucrm_request_info_error(const ucrm_request_info_t *i) { return i ? i->err : UCRM_OK; }
+
+void ucrm_req__init(ucrm_req_t *req, const char *method, ucrm_retry_class_t retry) {
+    memset(req, 0, sizeof *req);
+    req->method = method;
+    req->retry = retry;
+    req->bucket = UCRM_BUCKET_MAIN;
+}
+
+void ucrm_req__free(ucrm_req_t *req) {
+    ucrm_buf__free(&req->url);
+    ucrm_buf__free(&req->body);
+    ucrm_hdrs__free(&req->headers);
+}
+
+void ucrm_call__init(ucrm_call_t *call, ucrm_client_t *c, const ucrm_reqopts_t *opts, const char *op,
+                     ucrm_error_t **errp) {
+    call->client = c;
+    call->opts = opts;
+    call->op = op;
+    call->errp = errp;
+    int64_t budget = ucrm_reqopts__timeout_ms(opts);
+    if (budget <= 0)
+        budget = c->budget_ms;
+    call->deadline_us = ucrm__mono_us() + budget * 1000;
+}
+
+void *ucrm_call__pstate(const ucrm_call_t *call) { return call->client->pstate; }
+const ucrm_conf_t *ucrm_call__conf(const ucrm_call_t *call) { return call->client->conf; }
+
+/* ---------------------------------------------------------------------------------------------- helpers */
+
+/* The URL path without query string, for logs and observers (never the query: it may hold search values). */
+static void path_of(const char *url, char *out, size_t outsz) {
+    const char *p = strstr(url, "://");
+    p = p ? strchr(p + 3, '/') : url;
+    if (!p)
+        p = "/";
+    size_t n = strcspn(p, "?#");
+    if (n >= outsz)
+        n = outsz - 1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+static void observe(ucrm_call_t *call, const ucrm_req_t *req, const char *path, const ucrm_resp_t *resp,
+                    int attempt, int64_t wait_us, ucrm_err_t err) {
+    ucrm_client_t *c = call->client;
+    ucrm_stats__attempt(c->stats, call->op, resp->status, err, resp->elapsed_us, wait_us);
+    if (c->conf->observer_cb) {
+        ucrm_request_info_t info = {req->method, path, call->op, resp->status, attempt, resp->elapsed_us,
+                                    wait_us, err};
+        c->conf->observer_cb(&info, c->conf->observer_opaque);
+    }
+    if (c->log_level >= UCRM_LOG_DEBUG)
+        ucrm_client__log(c, UCRM_LOG_DEBUG, "http", "%s %s -> %d (attempt %d, %.3f ms, waited %.3f ms)%s%s",
+                         req->method, path, resp->status, attempt, (double)resp->elapsed_us / 1000.0,
+                         (double)wait_us / 1000.0, err ? ": " : "", err ? ucrm_err_name(err) : "");
+}
+
+/* Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]. */
+static int64_t backoff_ms(const ucrm_client_t *c, int attempt) {
+    int64_t ceiling = c->backoff_ms;
+    for (int i = 1; i < attempt && ceiling < c->backoff_max_ms; i++)
+        ceiling *= 2;
+    if (ceiling > c->backoff_max_ms)
+        ceiling = c->backoff_max_ms;
+    if (ceiling <= 0)
+        return 0;
+    return (int64_t)(ucrm__rand64() % (uint64_t)(ceiling + 1));
+}
+
+/* Assembles the transport request: absolute URL, headers (Authorization first). */
+static ucrm_err_t build_http(ucrm_call_t *call, const ucrm_req_t *req, const ucrm_buf_t *base,
+                             const ucrm_buf_t *bearer, ucrm_buf_t *url, ucrm_hdrs_t *hdrs) {
+    ucrm_buf__reset(url);
+    if (!(req->flags & UCRM_REQ_ABSOLUTE)) {
+        const char *b = ucrm_buf__str(base);
+        size_t bl = strlen(b);
+        while (bl && b[bl - 1] == '/')
+            bl--;
+        ucrm_buf__append(url, b, bl);
+        if (req->url.len && req->url.ptr[0] != '/')
+            ucrm_buf__putc(url, '/');
+    }
+    ucrm_buf__append(url, ucrm_buf__str(&req->url), req->url.len);
+    bool ok = !url->oom;
+    if (bearer && bearer->len)
+        ok = ok && ucrm_hdrs__add(hdrs, "Authorization", bearer->ptr);
+    ok = ok && ucrm_hdrs__add(hdrs, "Accept", "application/json");
+    if (req->body.len || req->content_type)
+        ok = ok && ucrm_hdrs__add(hdrs, "Content-Type", req->content_type ? req->content_type : "application/json");
+    for (size_t i = 0; ok && i < req->headers.n; i++)
+        ok = ucrm_hdrs__add(hdrs, req->headers.v[i].name, req->headers.v[i].value);
+    return ok ? UCRM_OK : ucrm__fail(call->errp, UCRM_ERR_NOMEM, "out of memory building a request");
+}
+
+static ucrm_err_t send(ucrm_client_t *c, const ucrm_http_request_t *hr, ucrm_resp_t *resp) {
+    if (c->has_transport) {
+        int64_t t0 = ucrm__mono_us();
+        ucrm_err_t rc = c->transport.send(c->transport.opaque, hr, resp);
+        resp->elapsed_us = ucrm__mono_us() - t0;
+        if (rc == UCRM_OK && resp->status == 0) {
+            resp->failure = UCRM_ERR_TRANSPORT;
+            resp->sent = UCRM_HTTP_MAYBE_SENT;
+            ucrm__strset(&resp->failure_msg, "the transport returned no status");
+            return UCRM_ERR_TRANSPORT;
+        }
+        if (rc != UCRM_OK && resp->failure == UCRM_OK) {
+            resp->failure = rc == UCRM_ERR_TIMEOUT || rc == UCRM_ERR_TLS ? rc : UCRM_ERR_TRANSPORT;
+            resp->sent = UCRM_HTTP_MAYBE_SENT;
+            if (!resp->failure_msg)
+                ucrm__strset(&resp->failure_msg, "the transport failed");
+        }
+        return rc == UCRM_OK ? UCRM_OK : resp->failure;
+    }
+    return ucrm_http__send(c->http, hr, resp);
+}
+
+static bool is_write(const ucrm_req_t *req) {
+    return strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
+}
+
+/* The error for a transport failure (no HTTP response). */
+static ucrm_error_t *transport_error(const ucrm_req_t *req, const ucrm_resp_t *resp, bool *retriable) {
+    ucrm_error_t *e = ucrm_error__new(resp->failure ? resp->failure : UCRM_ERR_TRANSPORT, "%s %s",
+                                      req->method, resp->failure_msg ? resp->failure_msg : "transport failure");
+    bool not_sent = resp->sent == UCRM_HTTP_NOT_SENT;
+    /* TLS failures and malformed answers do not heal by retrying immediately. */
+    bool transient = resp->failure != UCRM_ERR_TLS && resp->failure != UCRM_ERR_PROTOCOL &&
+                     resp->failure != UCRM_ERR_NOMEM;
+    *retriable = transient && (req->retry != UCRM_RETRY_UNSAFE || not_sent);
+    if (is_write(req))
+        ucrm_error__set_write_state(e, not_sent ? UCRM_WRITE_NOT_APPLIED : UCRM_WRITE_UNKNOWN);
+    ucrm_error__set_retry(e, *retriable, 0);
+    return e;
+}
+
+/* ---------------------------------------------------------------------------------------------- exec */
+
+ucrm_err_t ucrm_call__exec(ucrm_call_t *call, ucrm_req_t *req, ucrm_resp_t *resp) {
+    ucrm_client_t *c = call->client;
+    const ucrm_provider_t *prov = c->provider;
+    ucrm_buf_t bearer = UCRM_BUF_INIT, base = UCRM_BUF_INIT, url = UCRM_BUF_INIT;
+    ucrm_hdrs_t hdrs = {0};
+    char path[256];
+    bool replayed_auth = false;
+    ucrm_err_t rc = UCRM_OK;
+    ucrm_priority_t prio = ucrm_reqopts__priority(call->opts);
+    int64_t max_wait = ucrm_reqopts__max_wait_ms(call->opts);
+    if (max_wait < 0)
+        max_wait = c->wait_max_ms;
+
+    for (int attempt = 1;; attempt++) {
+        ucrm_error_t *e = NULL;
+        bool retriable = false, rate_limited = false;
+        int64_t retry_after = 0, wait_us = 0;
+        ucrm_resp__reset(resp);
+        ucrm_hdrs__free(&hdrs);
+
+        if (ucrm__mono_us() >= call->deadline_us) {
+            rc = ucrm__fail(call->errp, UCRM_ERR_TIMEOUT, "%s: the call's time budget ran out before attempt %d",
+                            call->op, attempt);
+            break;
+        }
+        /* 1. rate limiter */
+        bool took_slot = false;
+        if (req->bucket != UCRM_BUCKET_NONE && c->limiter) {
+            rc = ucrm_limiter__acquire(c->limiter, req->bucket, prio, max_wait, call->deadline_us, &wait_us,
+                                       call->errp);
+            if (rc < 0) {
+                if (call->errp && *call->errp && is_write(req))
+                    ucrm_error__set_write_state(*call->errp, UCRM_WRITE_NOT_APPLIED);
+                break;
+            }
+            took_slot = true;
+        }
+        /* 2. auth */
+        uint64_t gen = 0;
+        if (!(req->flags & UCRM_REQ_NO_AUTH)) {
+            ucrm_buf__reset(&bearer);
+            ucrm_buf__reset(&base);
+            rc = ucrm_auth__ensure(call, &bearer, &base, &gen);
+            if (rc < 0) {
+                if (took_slot)
+                    ucrm_limiter__done(c->limiter, req->bucket, NULL, false, 0);
+                if (call->errp && *call->errp && is_write(req))
+                    ucrm_error__set_write_state(*call->errp, UCRM_WRITE_NOT_APPLIED);
+                break;
+            }
+        }
+        rc = build_http(call, req, &base, (req->flags & UCRM_REQ_NO_AUTH) ? NULL : &bearer, &url, &hdrs);
+        if (rc < 0) {
+            if (took_slot)
+                ucrm_limiter__done(c->limiter, req->bucket, NULL, false, 0);
+            break;
+        }
+        path_of(url.ptr, path, sizeof path);
+
+        /* 3. send */
+        int64_t left_ms = (call->deadline_us - ucrm__mono_us()) / 1000;
+        int64_t timeout = c->timeout_ms < left_ms ? c->timeout_ms : left_ms;
+        if (timeout < 1)
+            timeout = 1;
+        ucrm_http_request_t hr = {req->method, url.ptr, &hdrs, req->body.ptr, req->body.len, timeout,
+                                  c->connect_timeout_ms < timeout ? c->connect_timeout_ms : timeout};
+        ucrm_err_t trc = send(c, &hr, resp);
+
+        /* 4. usage back into the limiter, 5. classify */
+        ucrm_usage_t usage = {0};
+        if (trc == UCRM_OK && prov->read_usage)
+            prov->read_usage(c->pstate, resp, &usage);
+        if (trc != UCRM_OK) {
+            e = transport_error(req, resp, &retriable);
+        } else if (resp->status < 400) {
+            if (took_slot)
+                ucrm_limiter__done(c->limiter, req->bucket, &usage, false, 0);
+            observe(call, req, path, resp, attempt, wait_us, UCRM_OK);
+            rc = UCRM_OK;
+            break;
+        } else {
+            ucrm_errclass_t cls = {0};
+            e = prov->parse_error(c->pstate, req, resp, &cls);
+            rate_limited = cls.rate_limited;
+            retry_after = cls.retry_after_ms;
+            if (cls.rate_limited)
+                ucrm_stats__event(c->stats, UCRM_STAT_429);
+            if (cls.auth_expired && !(req->flags & UCRM_REQ_NO_AUTH) && !replayed_auth &&
+                ucrm_auth__rejected(call, gen) == UCRM_OK) {
+                /* refresh once and replay, without backoff */
+                if (took_slot)
+                    ucrm_limiter__done(c->limiter, req->bucket, &usage, false, 0);
+                observe(call, req, path, resp, attempt, wait_us, e->code);
+                ucrm_error_destroy(e);
+                replayed_auth = true;
+                attempt--; /* the replay is not a retry */
+                continue;
+            }
+            bool provably_not_applied = cls.rate_limited || cls.quota_exhausted || cls.not_received ||
+                                        cls.auth_expired || resp->status < 500;
+            retriable = (cls.retriable || cls.rate_limited) && !cls.quota_exhausted &&
+                        (req->retry != UCRM_RETRY_UNSAFE || provably_not_applied);
+            if (is_write(req) && !e->is_static)
+                ucrm_error__set_write_state(e, provably_not_applied ? UCRM_WRITE_NOT_APPLIED : UCRM_WRITE_UNKNOWN);
+            ucrm_error__set_retry(e, retriable, retry_after);
+        }
+        if (took_slot)
+            ucrm_limiter__done(c->limiter, req->bucket, trc == UCRM_OK ? &usage : NULL, rate_limited, retry_after);
+        observe(call, req, path, resp, attempt, wait_us, e->code);
+
+        /* 6. retry? */
+        bool give_up = !retriable || attempt > c->retry_max;
+        int64_t delay = 0;
+        if (!give_up) {
+            delay = backoff_ms(c, attempt);
+            if (retry_after > delay)
+                delay = retry_after;
+            if (ucrm__mono_us() + delay * 1000 >= call->deadline_us)
+                give_up = true;
+        }
+        if (give_up) {
+            if (req->flags & UCRM_REQ_RAW && resp->status) {
+                /* passthrough: the caller gets the final response, whatever its status */
+                ucrm_error_destroy(e);
+                rc = UCRM_OK;
+            } else {
+                if (retriable && attempt > c->retry_max && !e->is_static)
+                    ucrm_error__set_message(e, "%s (gave up after %d attempts)", e->message, attempt);
+                rc = ucrm__give(call->errp, e);
+            }
+            break;
+        }
+        ucrm_error_destroy(e);
+        ucrm_stats__event(c->stats, UCRM_STAT_RETRY);
+        ucrm_client__log(c, UCRM_LOG_INFO, "retry", "%s %s: attempt %d failed (status %d), retrying in %lld ms",
+                         req->method, path, attempt, resp->status, (long long)delay);
+        ucrm__sleep_ms(delay);
+    }
+    ucrm_hdrs__free(&hdrs);
+    ucrm_buf__free(&url);
+    if (bearer.ptr)
+        memset(bearer.ptr, 0, bearer.cap);
+    ucrm_buf__free(&bearer);
+    ucrm_buf__free(&base);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------- parsing */
+
+cJSON *ucrm_call__parse_json(ucrm_call_t *call, const ucrm_resp_t *resp, const char *what) {
+    if (!resp->body.len) {
+        ucrm_call__protocol_error(call, resp, what, "empty body");
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(resp->body.ptr, resp->body.len, &end, false);
+    if (!j) {
+        size_t off = end && end >= resp->body.ptr ? (size_t)(end - resp->body.ptr) : 0;
+        ucrm_buf_t why = UCRM_BUF_INIT;
+        ucrm_buf__printf(&why, "malformed JSON at byte %zu of %zu", off, resp->body.len);
+        ucrm_call__protocol_error(call, resp, what, why.oom ? "malformed JSON" : why.ptr);
+        ucrm_buf__free(&why);
+        return NULL;
+    }
+    return j;
+}
+
+ucrm_err_t ucrm_call__protocol_error(ucrm_call_t *call, const ucrm_resp_t *resp, const char *what,
+                                     const char *why) {
+    ucrm_error_t *e = ucrm_error__new(UCRM_ERR_PROTOCOL, "unexpected response to %s: %s", what, why);
+    ucrm_error__set_provider(e, resp ? resp->status : 0, NULL, NULL);
+    return ucrm__give(call->errp, e);
+}
