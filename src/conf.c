@@ -99,13 +99,18 @@ static int list_index(const char *list, const char *value) {
     return -1;
 }
 
-/* Appends the writable unified fields of object, comma-separated. */
-static void put_writable_fields(ucrm_buf_t *b, ucrm_object_t object) {
+/* Can the field carry a unique key (writable, and a single value rather than a JSON object or array)? */
+static bool key_capable(const ucrm_model_field_t *f) {
+    return !(f->flags & UCRM_MF_READONLY) && f->type != UCRM_FIELD_OBJECT && f->type != UCRM_FIELD_ARRAY;
+}
+
+/* Appends the writable (with scalar_only: key-capable) unified fields of object, comma-separated. */
+static void put_writable_fields(ucrm_buf_t *b, ucrm_object_t object, bool scalar_only) {
     size_t n;
     const ucrm_model_field_t *f = ucrm_model__fields(object, &n);
     bool first = true;
     for (size_t i = 0; i < n; i++) {
-        if (f[i].flags & UCRM_MF_READONLY)
+        if ((f[i].flags & UCRM_MF_READONLY) || (scalar_only && !key_capable(&f[i])))
             continue;
         ucrm_buf__printf(b, "%s%s", first ? "" : ", ", f[i].name);
         first = false;
@@ -113,12 +118,14 @@ static void put_writable_fields(ucrm_buf_t *b, ucrm_object_t object) {
 }
 
 /* A failure whose message ends with the writable fields of object. */
-static ucrm_err_t fail_with_fields(ucrm_error_t **errp, ucrm_err_t code, ucrm_object_t object, const char *what) {
+static ucrm_err_t fail_with_fields(ucrm_error_t **errp, ucrm_err_t code, ucrm_object_t object, bool scalar_only,
+                                   const char *what) {
     if (!errp)
         return code;
     ucrm_buf_t b = UCRM_BUF_INIT;
-    ucrm_buf__printf(&b, "%s (writable fields of %s: ", what, ucrm_object_name(object));
-    put_writable_fields(&b, object);
+    ucrm_buf__printf(&b, "%s (%s fields of %s: ", what, scalar_only ? "possible key" : "writable",
+                     ucrm_object_name(object));
+    put_writable_fields(&b, object, scalar_only);
     ucrm_buf__putc(&b, ')');
     if (b.oom) {
         ucrm_buf__free(&b);
@@ -178,8 +185,16 @@ static ucrm_err_t check_enum(setctx_t *c) {
     const char *values = ucrm_props[c->id].enum_values;
     if (list_index(values, c->value) >= 0)
         return UCRM_OK;
-    return ucrm__fail(c->errp, UCRM_ERR_CONF_INVALID, "'%s' must be one of %s; got '%s'", c->name, values,
-                      shown(c));
+    if (!c->errp)
+        return UCRM_ERR_CONF_INVALID;
+    ucrm_buf_t b = UCRM_BUF_INIT;
+    for (const char *p = values; *p; p++)
+        *p == ',' ? ucrm_buf__puts(&b, ", ") : ucrm_buf__putc(&b, *p);
+    ucrm_err_t rc = b.oom ? nomem(c->errp)
+                          : ucrm__fail(c->errp, UCRM_ERR_CONF_INVALID, "'%s' must be one of %s; got '%s'", c->name,
+                                       ucrm_buf__str(&b), shown(c));
+    ucrm_buf__free(&b);
+    return rc;
 }
 
 static bool url_char_ok(char ch) {
@@ -341,12 +356,12 @@ static ucrm_err_t check_upsert_key(setctx_t *c, ucrm_object_t object) {
     if (ucrm_model__is_custom(c->value))
         return UCRM_OK;
     const ucrm_model_field_t *f = ucrm_model__find(object, c->value);
-    if (f && !(f->flags & UCRM_MF_READONLY))
+    if (f && key_capable(f))
         return UCRM_OK;
     char what[ECHO_MAX * 3];
-    snprintf(what, sizeof what, "'%s' must be a writable unified field or custom.<field>, got '%s'", c->name,
-             shown(c));
-    return fail_with_fields(c->errp, UCRM_ERR_CONF_INVALID, object, what);
+    snprintf(what, sizeof what, "'%s' must be a writable single-valued unified field or custom.<field>, got '%s'",
+             c->name, shown(c));
+    return fail_with_fields(c->errp, UCRM_ERR_CONF_INVALID, object, true, what);
 }
 
 /* Checks that depend on the property rather than its type. */
@@ -416,7 +431,7 @@ static ucrm_err_t parse_mapping_key(const char *key, mapkey_t *mk, ucrm_error_t 
         snprintf(what, sizeof what,
                  "unknown configuration key '%s': not a unified field (custom.<name> fields need no mapping)",
                  excerpt(key, q));
-    return fail_with_fields(errp, UCRM_ERR_CONF_UNKNOWN, mk->object, what);
+    return fail_with_fields(errp, UCRM_ERR_CONF_UNKNOWN, mk->object, false, what);
 }
 
 static ucrm_mapping_t *find_mapping(const ucrm_conf_t *conf, ucrm_object_t object, const char *field) {
