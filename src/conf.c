@@ -31,6 +31,13 @@
 
 static ucrm_err_t nomem(ucrm_error_t **errp) { return ucrm__give(errp, &ucrm__oom_error); }
 
+/* The message for a failure with code could not be built: hand out the OOM error but keep the code, as
+ * ucrm__fail() does when it cannot allocate the error object. */
+static ucrm_err_t fail_oom_msg(ucrm_error_t **errp, ucrm_err_t code) {
+    ucrm__give(errp, &ucrm__oom_error);
+    return code;
+}
+
 static bool prop_valid(ucrm_prop_id_t p) { return (int)p >= 0 && p < UCRM_P__COUNT; }
 
 static bool is_secret(ucrm_prop_id_t p) { return prop_valid(p) && ucrm_props[p].type == UCRM_PT_SECRET; }
@@ -129,7 +136,7 @@ static ucrm_err_t fail_with_fields(ucrm_error_t **errp, ucrm_err_t code, ucrm_ob
     ucrm_buf__putc(&b, ')');
     if (b.oom) {
         ucrm_buf__free(&b);
-        return nomem(errp);
+        return fail_oom_msg(errp, code);
     }
     ucrm__fail(errp, code, "%s", ucrm_buf__str(&b));
     ucrm_buf__free(&b);
@@ -190,7 +197,7 @@ static ucrm_err_t check_enum(setctx_t *c) {
     ucrm_buf_t b = UCRM_BUF_INIT;
     for (const char *p = values; *p; p++)
         *p == ',' ? ucrm_buf__puts(&b, ", ") : ucrm_buf__putc(&b, *p);
-    ucrm_err_t rc = b.oom ? nomem(c->errp)
+    ucrm_err_t rc = b.oom ? fail_oom_msg(c->errp, UCRM_ERR_CONF_INVALID)
                           : ucrm__fail(c->errp, UCRM_ERR_CONF_INVALID, "'%s' must be one of %s; got '%s'", c->name,
                                        ucrm_buf__str(&b), shown(c));
     ucrm_buf__free(&b);
@@ -342,7 +349,7 @@ static ucrm_err_t check_features(setctx_t *c, char **norm) {
         for (size_t i = 0; i < UCRM__ARRAY_LEN(features); i++)
             if (missing & features[i].bit)
                 ucrm_buf__printf(&m, "%s%s", m.len ? ", " : "", features[i].name);
-        ucrm_err_t rc = m.oom ? nomem(c->errp)
+        ucrm_err_t rc = m.oom ? fail_oom_msg(c->errp, UCRM_ERR_NOT_BUILT_IN)
                               : ucrm__fail(c->errp, UCRM_ERR_NOT_BUILT_IN,
                                            "'%s': not built into this library: %s", c->name, ucrm_buf__str(&m));
         ucrm_buf__free(&m);
