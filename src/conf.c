@@ -204,9 +204,10 @@ static ucrm_err_t check_enum(setctx_t *c) {
     return rc;
 }
 
-static bool url_char_ok(char ch) {
+/* A character allowed in the path of a base URL (RFC 3986 pchar and '/', without '@'). */
+static bool path_char_ok(char ch) {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           (ch && strchr("-._~!$&'()*+,;=:/%[]", ch));
+           (ch && strchr("-._~!$&'()*+,;=:/%", ch));
 }
 
 /* Host [":" port] of an http(s) URL: a DNS name / IPv4 address, or an IPv6 literal in brackets. */
@@ -248,8 +249,8 @@ static ucrm_err_t check_url(setctx_t *c, char **norm) {
     const char *auth = v + (https ? 8 : 7);
     size_t alen = (https || http) ? strcspn(auth, "/") : 0;
     bool chars_ok = true;
-    for (const char *p = v; *p; p++)
-        chars_ok = chars_ok && url_char_ok(*p);
+    for (const char *p = auth + alen; *p; p++)
+        chars_ok = chars_ok && path_char_ok(*p);
     if (!(https || http) || !chars_ok || !authority_ok(auth, alen))
         return ucrm__fail(c->errp, UCRM_ERR_CONF_INVALID,
                           "'%s' must be an https URL such as https://host[:port][/path], without user info, query "
@@ -269,20 +270,18 @@ static ucrm_err_t check_url(setctx_t *c, char **norm) {
 
 static ucrm_err_t check_file(setctx_t *c) {
     const char *why = NULL;
-    if (!*c->value) {
+    struct stat st;
+    int fd = -1;
+    if (!*c->value)
         why = "the path is empty";
-    } else {
-        int fd = open(c->value, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0)
-            why = errno == ENOENT || errno == ENOTDIR ? "no such file"
-                  : errno == EACCES                  ? "permission denied"
-                                                     : "cannot be opened";
-        else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-            why = "not a regular file";
-        if (fd >= 0)
-            close(fd);
-    }
+    else if (stat(c->value, &st) != 0)
+        why = errno == ENOENT || errno == ENOTDIR ? "no such file" : "cannot be accessed";
+    else if (!S_ISREG(st.st_mode)) /* checked before open(): opening a FIFO would block */
+        why = "not a regular file";
+    else if ((fd = open(c->value, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+        why = errno == EACCES ? "permission denied" : "cannot be opened";
+    if (fd >= 0)
+        close(fd);
     if (!why)
         return UCRM_OK;
     return ucrm__fail(c->errp, UCRM_ERR_CONF_INVALID, "'%s' must name a readable file: '%s': %s", c->name,

@@ -308,10 +308,14 @@ static void test_conf__url_values(void **state) {
     set_fails(c, "api.url", "https://example.com:+80", UCRM_ERR_CONF_INVALID, NULL);
     set_fails(c, "api.url", "https://example.com:", UCRM_ERR_CONF_INVALID, NULL);
     set_fails(c, "api.url", "https://[::1", UCRM_ERR_CONF_INVALID, NULL);
+    set_fails(c, "api.url", "https://example.com/a[1]", UCRM_ERR_CONF_INVALID, NULL);
+    set_fails(c, "api.url", "https://exa_mple.com", UCRM_ERR_CONF_INVALID, NULL);
+    set_ok(c, "api.url", "https://[2001:db8::1]:8443/services/");
+    assert_get(c, "api.url", "https://[2001:db8::1]:8443/services");
     set_fails(c, "api.url", "https://ex\xc3\xa4mple.com", UCRM_ERR_CONF_INVALID, "ASCII");
     set_fails(c, "api.url", "", UCRM_ERR_CONF_INVALID, NULL);
     set_fails(c, "auth.token.url", "http://login.salesforce.com", UCRM_ERR_CONF_INVALID, "loopback");
-    assert_get(c, "api.url", "http://[::1]:9000");
+    assert_get(c, "api.url", "https://[2001:db8::1]:8443/services");
     ucrm_conf_destroy(c);
 }
 
@@ -325,6 +329,14 @@ static void test_conf__file_values(void **state) {
     set_fails(c, "http.ca.file", "/nonexistent/ucrm/ca.pem", UCRM_ERR_CONF_INVALID, "no such file");
     set_fails(c, "http.ca.file", "/tmp", UCRM_ERR_CONF_INVALID, "not a regular file");
     set_fails(c, "http.ca.file", "", UCRM_ERR_CONF_INVALID, "empty");
+    char fifo[] = "/tmp/ucrm-test-fifo-XXXXXX";
+    int fd = mkstemp(fifo);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    set_fails(c, "http.ca.file", fifo, UCRM_ERR_CONF_INVALID, "not a regular file"); /* and does not hang */
+    unlink(fifo);
     if (geteuid() != 0) { /* root reads anything */
         assert_int_equal(chmod(path, 0), 0);
         set_fails(c, "auth.jwt.key.file", path, UCRM_ERR_CONF_INVALID, "permission denied");
