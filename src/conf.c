@@ -604,9 +604,11 @@ static int cmp_pair(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Does p's set value differ from what it would be unset? (Secrets always count as different.) */
+/* Does p's set value differ from what it would be unset (as ucrm_conf_get shows it: no default reads "")?
+ * Secrets always count as different. */
 static bool differs(const ucrm_conf_t *conf, ucrm_prop_id_t p) {
-    return conf->values[p] && (is_secret(p) || !ucrm__streq(conf->values[p], prop_default(conf, p)));
+    const char *def = prop_default(conf, p);
+    return conf->values[p] && (is_secret(p) || !ucrm__streq(conf->values[p], def ? def : ""));
 }
 
 static bool put_pair(char **kv, size_t *n, char *k, const char *v) {

@@ -225,8 +225,8 @@ const ucrm_prop_t ucrm_props[UCRM_P__COUNT] = {
     [UCRM_P_RL_KEY] = {
         .name = "ratelimit.key", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_STRING,
         .desc = "Names the shared budget: every client in the process with the same key draws from one set of "
-                "buckets. Unset, it is derived from the provider and the account identity (never from a "
-                "secret), so clients of the same account share automatically.",
+                "buckets. Unset or empty, it is derived from the provider and the account identity (never "
+                "from a secret), so clients of the same account share automatically.",
     },
     [UCRM_P_RL_WAIT_MAX_MS] = {
         .name = "ratelimit.wait.max.ms", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_MS,
