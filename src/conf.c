@@ -246,12 +246,12 @@ static ucrm_err_t check_url(setctx_t *c, char **norm) {
     const char *v = c->value;
     bool https = strncasecmp(v, "https://", 8) == 0;
     bool http = !https && strncasecmp(v, "http://", 7) == 0;
-    const char *auth = v + (https ? 8 : 7);
-    size_t alen = (https || http) ? strcspn(auth, "/") : 0;
-    bool chars_ok = true;
-    for (const char *p = auth + alen; *p; p++)
-        chars_ok = chars_ok && path_char_ok(*p);
-    if (!(https || http) || !chars_ok || !authority_ok(auth, alen))
+    const char *auth = https ? v + 8 : http ? v + 7 : v; /* never past the NUL */
+    size_t alen = strcspn(auth, "/");
+    bool chars_ok = https || http;
+    for (const char *p = auth + alen; chars_ok && *p; p++)
+        chars_ok = path_char_ok(*p);
+    if (!chars_ok || !authority_ok(auth, alen))
         return ucrm__fail(c->errp, UCRM_ERR_CONF_INVALID,
                           "'%s' must be an https URL such as https://host[:port][/path], without user info, query "
                           "or fragment (ASCII only: percent-encode the rest), got '%s'",

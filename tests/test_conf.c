@@ -313,7 +313,9 @@ static void test_conf__url_values(void **state) {
     set_ok(c, "api.url", "https://[2001:db8::1]:8443/services/");
     assert_get(c, "api.url", "https://[2001:db8::1]:8443/services");
     set_fails(c, "api.url", "https://ex\xc3\xa4mple.com", UCRM_ERR_CONF_INVALID, "ASCII");
-    set_fails(c, "api.url", "", UCRM_ERR_CONF_INVALID, NULL);
+    set_fails(c, "api.url", "", UCRM_ERR_CONF_INVALID, NULL); /* short inputs: ASan checks no read past NUL */
+    set_fails(c, "api.url", "h", UCRM_ERR_CONF_INVALID, NULL);
+    set_fails(c, "api.url", "https:/", UCRM_ERR_CONF_INVALID, NULL);
     set_fails(c, "auth.token.url", "http://login.salesforce.com", UCRM_ERR_CONF_INVALID, "loopback");
     assert_get(c, "api.url", "https://[2001:db8::1]:8443/services");
     ucrm_conf_destroy(c);
