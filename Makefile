@@ -205,9 +205,9 @@ valgrind: check-build
 .PHONY: docs
 docs: $(B)/tools/gen-confdoc
 	$(B)/tools/gen-confdoc > docs/CONFIGURATION.md.tmp && mv docs/CONFIGURATION.md.tmp docs/CONFIGURATION.md
-$(B)/tools/gen-confdoc: tests/tools/gen-confdoc.c $(STATIC)
+$(B)/tools/gen-confdoc: tests/tools/gen-confdoc.c tests/helpers/confdoc.c tests/helpers/confdoc.h $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC) $(LIB_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ tests/tools/gen-confdoc.c tests/helpers/confdoc.c $(STATIC) $(LIB_LIBS)
 
 # ---------------------------------------------------------------------------------------------------- demo, bench
 .PHONY: demo bench

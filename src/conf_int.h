@@ -118,5 +118,9 @@ bool ucrm_conf__is_set(const ucrm_conf_t *conf, ucrm_prop_id_t p);
 const char *ucrm_conf__mapping(const ucrm_conf_t *conf, ucrm_object_t object, const char *field);
 /* The property id for a name, or -1. */
 int ucrm_conf__find(const char *name);
+/* Added by the conf module: log.level as a syslog level (UCRM_LOG_ERROR .. UCRM_LOG_DEBUG). */
+ucrm_log_level_t ucrm_conf__log_level(const ucrm_conf_t *conf);
+/* Added by the conf module: the effective upsert.<object>.key (unified or custom.* name), or NULL when none. */
+const char *ucrm_conf__upsert_key(const ucrm_conf_t *conf, ucrm_object_t object);
 
 #endif /* UCRM_CONF_INT_H */

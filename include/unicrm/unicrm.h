@@ -387,8 +387,8 @@ UCRM_API ucrm_conf_t *ucrm_conf_new(void);
  * @param value  the value as text; NULL resets the key to its default
  * @returns UCRM_OK, UCRM_ERR_CONF_UNKNOWN (no such key), UCRM_ERR_CONF_INVALID (bad value; the message says
  *          why), UCRM_ERR_NOT_BUILT_IN (the feature is not in this build), UCRM_ERR_INVALID_ARG, UCRM_ERR_NOMEM.
- * @remark Keys and values are copied. `mapping.<object>.<field>` keys are accepted for any unified field.
- *         Secret values are wiped from memory when replaced or destroyed.
+ * @remark Keys and values are copied. `mapping.<object>.<field>` keys are accepted for any writable unified
+ *         field. Secret values are wiped from memory when replaced or destroyed.
  * @since 1.0.0
  */
 UCRM_API ucrm_err_t ucrm_conf_set(ucrm_conf_t *conf, const char *key, const char *value, ucrm_error_t **errp);
@@ -398,15 +398,17 @@ UCRM_API ucrm_err_t ucrm_conf_set(ucrm_conf_t *conf, const char *key, const char
  * @param dest       buffer, or NULL to ask for the size
  * @param dest_size  in: size of dest; out: size needed including the NUL
  * @returns UCRM_OK; UCRM_ERR_CONF_UNKNOWN; UCRM_ERR_INVALID_ARG when dest is too small (dest_size then holds
- *          the size needed). Secret values read back as "[redacted]" when set and "" when not.
+ *          the size needed). Secret values read back as "[redacted]" when set and "" when not. A key that was
+ *          not set reads back as its default for the provider set in conf, or "" when it has none.
  * @since 1.0.0
  */
 UCRM_API ucrm_err_t ucrm_conf_get(const ucrm_conf_t *conf, const char *key, char *dest, size_t *dest_size,
                                   ucrm_error_t **errp);
 
 /**
- * @brief Every property that differs from its default, as a flat array {key0, value0, key1, value1, ...}.
- *        Secrets are redacted.
+ * @brief Every property that differs from its default, and every mapping, as a flat array {key0, value0, key1,
+ *        value1, ...} sorted by key. Secrets are redacted.
+ * @returns UCRM_OK, UCRM_ERR_INVALID_ARG (a NULL argument) or UCRM_ERR_NOMEM.
  * @param[out] kv     the array; free with ucrm_conf_dump_free()
  * @param[out] count  number of strings (twice the number of properties)
  * @since 1.0.0
@@ -426,8 +428,8 @@ UCRM_API ucrm_conf_t *ucrm_conf_dup(const ucrm_conf_t *conf);
 UCRM_API void ucrm_conf_destroy(ucrm_conf_t *conf);
 
 /**
- * @brief The property table as a JSON array of {name, scope, type, default, min, max, values, secret,
- *        description}, for bindings and tools.
+ * @brief The property table as a JSON array of {name, scope, type, default, provider_defaults, min, max, values,
+ *        secret, description}, for bindings and tools.
  * @param[out] out  JSON text; free with ucrm_free()
  * @since 1.0.0
  */
@@ -783,8 +785,8 @@ UCRM_API ucrm_err_t ucrm_delete(ucrm_client_t *c, ucrm_object_t object, const ch
 /**
  * @brief Creates or updates by a unique key: key_field names the unified field (e.g. "email") or custom field
  *        ("custom.External_Id__c") whose value, taken from rec, identifies the record. Sets rec's id.
- * @param key_field  NULL uses the provider's default (HubSpot contacts: email; Salesforce: `<object>.upsert.key`
- *                   configuration)
+ * @param key_field  NULL uses the `upsert.<object>.key` configuration (default: email for HubSpot contacts,
+ *                   none otherwise)
  * @returns UCRM_OK; UCRM_ERR_CONFLICT when several records match (ucrm_error_details() lists them).
  * @since 1.0.0
  */

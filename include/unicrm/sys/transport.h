@@ -58,6 +58,7 @@ UCRM_API ucrm_err_t ucrm_transport_init(ucrm_transport_t *t, unsigned int versio
  * @brief Makes clients created from conf use this transport instead of libcurl.
  * @param t  copied (the version's members only); its opaque must stay valid until destroy() is called, or, if
  *           destroy is NULL, until every client created from conf is destroyed. NULL restores libcurl.
+ * @returns UCRM_OK; UCRM_ERR_INVALID_ARG for a NULL conf, a NULL send or a version this library does not know.
  * @since 1.0.0
  */
 UCRM_API ucrm_err_t ucrm_conf_set_transport(ucrm_conf_t *conf, const ucrm_transport_t *t);
