@@ -42,10 +42,10 @@ ucrm_err_t ucrm_auth__grant(const ucrm_conf_t *conf, int *grant, ucrm_error_t **
     bool has_secret = ucrm_conf__is_set(conf, UCRM_P_AUTH_CLIENT_SECRET);
     bool has_jwt = ucrm_conf__is_set(conf, UCRM_P_AUTH_JWT_KEY_FILE);
     if (!m || strcmp(m, "auto") == 0) {
-        if (has_refresh)
-            m = "refresh_token";
-        else if (has_jwt)
+        if (has_jwt)
             m = "jwt_bearer";
+        else if (has_refresh)
+            m = "refresh_token";
         else if (has_access)
             m = "static";
         else if (has_id && has_secret)

@@ -348,8 +348,13 @@ bool ucrm__url_is_loopback(const char *url) {
     if (!p)
         return false;
     p += 3;
-    const char *at = strpbrk(p, "@/");
-    if (at && *at == '@')
+    /* userinfo ends at the last '@' of the authority, which itself ends at the first '/', '?' or '#' */
+    size_t auth_len = strcspn(p, "/?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < auth_len; i++)
+        if (p[i] == '@')
+            at = p + i;
+    if (at)
         p = at + 1;
     if (ucrm__startswith(p, "[::1]"))
         return true;

@@ -94,7 +94,8 @@ ucrm_error_t *ucrm_error__vnew(ucrm_err_t code, const char *fmt, va_list ap) {
     if (!e)
         return &ucrm__oom_error;
     ucrm_buf_t b = UCRM_BUF_INIT;
-    ucrm_buf__vprintf(&b, fmt ? fmt : "", ap);
+    if (fmt)
+        ucrm_buf__vprintf(&b, fmt, ap);
     e->message = ucrm_buf__steal(&b);
     if (!e->message) {
         ucrm__free(e);

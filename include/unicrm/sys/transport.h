@@ -43,7 +43,8 @@ typedef struct ucrm_transport_s {
      * UCRM_ERR_TRANSPORT, UCRM_ERR_TIMEOUT or UCRM_ERR_TLS after calling ucrm_http_response_set_failure().
      */
     ucrm_err_t (*send)(void *opaque, const ucrm_http_request_t *req, ucrm_http_response_t *resp);
-    /** Called when the last client using this transport is destroyed; may be NULL. */
+    /** Called when the last client using this opaque is destroyed (clients made from copies of one
+     *  configuration share it); never called if no client was created. May be NULL. */
     void (*destroy)(void *opaque);
 } ucrm_transport_t;
 
