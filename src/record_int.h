@@ -80,6 +80,8 @@ struct ucrm_records_s {
     size_t n, cap;
     size_t taken;                  /* how many the iterator has handed out */
 };
+/* A new, empty page (destroy with ucrm_records_destroy). */
+ucrm_err_t ucrm_records__new(ucrm_records_t **out);
 ucrm_err_t ucrm_records__push(ucrm_records_t *page, ucrm_record_t *rec); /* takes rec (destroys on failure) */
 void ucrm_records__clear(ucrm_records_t *page);
 
