@@ -1565,10 +1565,11 @@ ucrm_err_t ucrm_record__merge(ucrm_record_t *dst, const ucrm_record_t *src) {
 
 /* ============================================================================================== adapters */
 
+/* Resolves a name for put_*; the id is set with set_id_n (or put_str), never as a typed value. */
 static ucrm_err_t put(ucrm_record_t *rec, const char *name, fref_t *r) {
     if (!rec || !name)
         return UCRM_ERR_INVALID_ARG;
-    return resolve(rec, name, r);
+    return is_id(name) ? UCRM_ERR_TYPE : resolve(rec, name, r);
 }
 
 static ucrm_err_t put_value(ucrm_record_t *rec, const fref_t *r, ucrm_err_t rc, ucrm_fval_t *v) {
