@@ -1497,9 +1497,11 @@ static ucrm_err_t val_copy(const ucrm_fval_t *f, ucrm_fval_t *out) {
 
 UCRM_API ucrm_err_t ucrm_record_dup(ucrm_record_t **out, const ucrm_record_t *rec) {
     ucrm_record_t *d;
-    if (!out || !rec)
+    if (!out)
         return UCRM_ERR_INVALID_ARG;
     *out = NULL;
+    if (!rec)
+        return UCRM_ERR_INVALID_ARG;
     ucrm_err_t rc = record_alloc(&d, rec->object, rec->nfields);
     if (rc != UCRM_OK)
         return rc;

@@ -36,9 +36,11 @@ UCRM_API void ucrm_reqopts_destroy(ucrm_reqopts_t *opts) {
 }
 
 UCRM_API ucrm_err_t ucrm_reqopts_dup(ucrm_reqopts_t **out, const ucrm_reqopts_t *opts) {
-    if (!out || !opts)
+    if (!out)
         return UCRM_ERR_INVALID_ARG;
     *out = NULL;
+    if (!opts)
+        return UCRM_ERR_INVALID_ARG;
     ucrm_reqopts_t *d = ucrm__calloc(1, sizeof *d);
     if (!d)
         return UCRM_ERR_NOMEM;

@@ -1216,6 +1216,7 @@ static void test_record__dup_is_independent(void **state) {
     ERR(UCRM_ERR_INVALID_ARG, ucrm_record_dup(NULL, r));
     ucrm_record_t *none = (ucrm_record_t *)1;
     ERR(UCRM_ERR_INVALID_ARG, ucrm_record_dup(&none, NULL));
+    assert_null(none);
     char *a, *b;
     OK(ucrm_record_to_json(r, &a));
     OK(ucrm_record_to_json(d, &b));
