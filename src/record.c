@@ -1453,7 +1453,9 @@ static ucrm_err_t add_member(ucrm_record_t *rec, const char *s, const jmember_t 
         return fail_key(errp, UCRM_ERR_INVALID_ARG, key, "duplicate key \"%s\": %s", "each field may appear once");
     if ((rc = conv_json_value(&c, r.def, s, m->val_off, m->val_len, m->kind, &v)) != UCRM_OK)
         return fail_key(errp, rc, key, "field \"%s\": %s", c.why);
-    return store(rec, &r, &v, !(r.def && (r.def->flags & UCRM_MF_READONLY)));
+    if ((rc = store(rec, &r, &v, !(r.def && (r.def->flags & UCRM_MF_READONLY)))) != UCRM_OK)
+        return ucrm__fail(errp, rc, "out of memory");
+    return UCRM_OK;
 }
 
 UCRM_API ucrm_err_t ucrm_record_new_from_json(ucrm_record_t **out, ucrm_object_t object, const char *json,
