@@ -249,6 +249,12 @@ static ucrm_err_t conv_time(cctx_t *c, const ucrm_model_field_t *def, int64_t ms
     return set_text(out, UCRM_FIELD_DATETIME, dup_n(buf, 24));
 }
 
+/* Already "YYYY-MM-DDThh:mm:ss.mmmZ" (digits unchecked here: ucrm__parse_time does it), no leap second. */
+static bool time_is_normal(const char *s, size_t len) {
+    return len == 24 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' &&
+           s[19] == '.' && s[23] == 'Z' && s[17] <= '5' && is_digit(s[20]) && is_digit(s[21]) && is_digit(s[22]);
+}
+
 /* Text for a string-like field. declared: the type the caller says the text is (put_str), or NONE for "fit it
  * to the field" (public setters, JSON). owned: NULL, or a heap copy of exactly s[0..len) that may be adopted;
  * it is always consumed. */
@@ -267,7 +273,10 @@ static ucrm_err_t conv_text(cctx_t *c, const ucrm_model_field_t *def, ucrm_field
         owned = NULL;
         break;
     case UCRM_FIELD_DATETIME:
-        if (len <= 10 || !ucrm__parse_time(s, len, &ms))
+        if (time_is_normal(s, len) && ucrm__parse_time(s, len, &ms)) { /* as stored already: keep the text */
+            rc = set_text(out, t, owned ? owned : dup_n(s, len));
+            owned = NULL;
+        } else if (len <= 10 || !ucrm__parse_time(s, len, &ms))
             rc = cfail(c, declared ? c->bad : UCRM_ERR_TYPE, "not an RFC 3339 date-time with a time zone");
         else
             rc = conv_time(c, NULL, ms, out);
@@ -1023,6 +1032,19 @@ typedef struct fref {
     ucrm_fval_t *f;                /* the field when present */
 } fref_t;
 
+/* ucrm_model__find, faster for the adapters' hot path: pointer and first byte before strcmp, and no scan for
+ * custom names. */
+static const ucrm_model_field_t *model_find(ucrm_object_t object, const char *name) {
+    size_t n;
+    const ucrm_model_field_t *f = ucrm_model__fields(object, &n);
+    if (name[0] == 'c' && strncmp(name, UCRM_CUSTOM_PREFIX, UCRM_CUSTOM_PREFIX_LEN) == 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (f[i].name == name || (f[i].name[0] == name[0] && strcmp(f[i].name, name) == 0))
+            return &f[i];
+    return NULL;
+}
+
 /* "id" is never a field: callers handle it before resolving. */
 static ucrm_err_t resolve(const ucrm_record_t *rec, const char *name, fref_t *r) {
     if ((r->f = ucrm_record__find(rec, name))) {
@@ -1030,7 +1052,7 @@ static ucrm_err_t resolve(const ucrm_record_t *rec, const char *name, fref_t *r)
         r->def = r->f->def;
         return UCRM_OK;
     }
-    if ((r->def = ucrm_model__find(rec->object, name))) {
+    if ((r->def = model_find(rec->object, name))) {
         r->name = r->def->name;
         return is_id(name) ? UCRM_ERR_INVALID_FIELD : UCRM_OK;
     }
@@ -1249,7 +1271,7 @@ static ucrm_err_t lookup(const ucrm_record_t *rec, const char *field, const void
         return UCRM_ERR_INVALID_ARG;
     if ((*f = ucrm_record__find(rec, field)))
         return UCRM_OK;
-    return ucrm_model__find(rec->object, field) || ucrm_model__is_custom(field) ? UCRM_ERR_NOENT
+    return model_find(rec->object, field) || ucrm_model__is_custom(field) ? UCRM_ERR_NOENT
                                                                                : UCRM_ERR_INVALID_FIELD;
 }
 
