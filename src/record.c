@@ -450,7 +450,8 @@ static bool phone_ok(const cJSON *p) {
             return false;
         if (strcmp(m->string, "number") == 0 && cJSON_IsString(m))
             number = true;
-        else if (!(strcmp(m->string, "type") == 0 && cJSON_IsString(m) && one_of(m->valuestring, phone_types)))
+        else if (!(strcmp(m->string, "type") == 0 && cJSON_IsString(m) && m->valuestring &&
+                   one_of(m->valuestring, phone_types)))
             return false;
     }
     return number;
@@ -898,21 +899,11 @@ static size_t js_unescape(const char *raw, size_t n, char *out) {
             i += 6;
             u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
         }
-        if (u < 0x80) {
-            *o++ = (char)u;
-        } else if (u < 0x800) {
-            *o++ = (char)(0xC0 | u >> 6);
-            *o++ = (char)(0x80 | (u & 0x3F));
-        } else if (u < 0x10000) {
-            *o++ = (char)(0xE0 | u >> 12);
-            *o++ = (char)(0x80 | ((u >> 6) & 0x3F));
-            *o++ = (char)(0x80 | (u & 0x3F));
-        } else {
-            *o++ = (char)(0xF0 | u >> 18);
-            *o++ = (char)(0x80 | ((u >> 12) & 0x3F));
-            *o++ = (char)(0x80 | ((u >> 6) & 0x3F));
-            *o++ = (char)(0x80 | (u & 0x3F));
-        }
+        int extra = u < 0x80 ? 0 : u < 0x800 ? 1 : u < 0x10000 ? 2 : 3; /* continuation bytes */
+        static const unsigned char lead[] = {0x00, 0xC0, 0xE0, 0xF0};
+        *o++ = (char)(lead[extra] | u >> (6 * extra));
+        for (int k = extra - 1; k >= 0; k--)
+            *o++ = (char)(0x80 | ((u >> (6 * k)) & 0x3F));
     }
     *o = '\0';
     return (size_t)(o - out);
@@ -1141,14 +1132,14 @@ typedef struct vin {
     bool b;
 } vin_t;
 
-static ucrm_err_t conv_public(cctx_t *c, const ucrm_model_field_t *def, const vin_t *in, ucrm_fval_t *out) {
+static ucrm_err_t conv_in(cctx_t *c, const ucrm_model_field_t *def, const vin_t *in, ucrm_fval_t *out) {
     jscan_t j;
     ucrm_err_t rc;
     switch (in->kind) {
     case V_TEXT: {
         size_t n = strlen(in->s);
         if (!ucrm__utf8_valid(in->s, n))
-            return cfail(c, UCRM_ERR_INVALID_ARG, "invalid UTF-8");
+            return cfail(c, c->bad, "invalid UTF-8");
         return conv_text(c, def, UCRM_FIELD_NONE, in->s, n, NULL, out);
     }
     case V_INT: return conv_int(c, def, in->i, out);
@@ -1201,44 +1192,37 @@ static ucrm_err_t set_public(ucrm_record_t *rec, const char *field, const vin_t 
         return rc;
     if (r.def && (r.def->flags & UCRM_MF_READONLY))
         return UCRM_ERR_UNSUPPORTED;
-    if ((rc = conv_public(&c, r.def, in, &v)) != UCRM_OK)
+    if ((rc = conv_in(&c, r.def, in, &v)) != UCRM_OK)
         return rc;
     return store(rec, &r, &v, true);
 }
 
 UCRM_API ucrm_err_t ucrm_record_set_string(ucrm_record_t *rec, const char *field, const char *value) {
-    vin_t in = {.kind = V_TEXT, .s = value};
-    return set_public(rec, field, &in);
+    return set_public(rec, field, &(vin_t){.kind = V_TEXT, .s = value});
 }
 
 UCRM_API ucrm_err_t ucrm_record_set_int64(ucrm_record_t *rec, const char *field, int64_t value) {
-    vin_t in = {.kind = V_INT, .i = value};
-    return set_public(rec, field, &in);
+    return set_public(rec, field, &(vin_t){.kind = V_INT, .i = value});
 }
 
 UCRM_API ucrm_err_t ucrm_record_set_double(ucrm_record_t *rec, const char *field, double value) {
-    vin_t in = {.kind = V_DOUBLE, .d = value};
-    return set_public(rec, field, &in);
+    return set_public(rec, field, &(vin_t){.kind = V_DOUBLE, .d = value});
 }
 
 UCRM_API ucrm_err_t ucrm_record_set_bool(ucrm_record_t *rec, const char *field, int value) {
-    vin_t in = {.kind = V_BOOL, .b = value != 0};
-    return set_public(rec, field, &in);
+    return set_public(rec, field, &(vin_t){.kind = V_BOOL, .b = value != 0});
 }
 
 UCRM_API ucrm_err_t ucrm_record_set_null(ucrm_record_t *rec, const char *field) {
-    vin_t in = {.kind = V_NULL};
-    return set_public(rec, field, &in);
+    return set_public(rec, field, &(vin_t){.kind = V_NULL});
 }
 
 UCRM_API ucrm_err_t ucrm_record_set_time_ms(ucrm_record_t *rec, const char *field, int64_t epoch_ms) {
-    vin_t in = {.kind = V_TIME, .i = epoch_ms};
-    return set_public(rec, field, &in);
+    return set_public(rec, field, &(vin_t){.kind = V_TIME, .i = epoch_ms});
 }
 
 UCRM_API ucrm_err_t ucrm_record_set_json(ucrm_record_t *rec, const char *field, const char *json) {
-    vin_t in = {.kind = V_JSON, .s = json};
-    return set_public(rec, field, &in);
+    return set_public(rec, field, &(vin_t){.kind = V_JSON, .s = json});
 }
 
 UCRM_API ucrm_err_t ucrm_record_unset(ucrm_record_t *rec, const char *field) {
@@ -1602,6 +1586,15 @@ static ucrm_err_t put_value(ucrm_record_t *rec, const fref_t *r, ucrm_err_t rc, 
     return rc == UCRM_OK ? store(rec, r, v, false) : rc;
 }
 
+/* A scalar from an adapter: no dirty mark, no read-only check, unrepresentable values are PROTOCOL. */
+static ucrm_err_t put_in(ucrm_record_t *rec, const char *name, const vin_t *in) {
+    fref_t r;
+    ucrm_fval_t v;
+    cctx_t c = {UCRM_ERR_PROTOCOL, NULL};
+    ucrm_err_t rc = put(rec, name, &r);
+    return rc != UCRM_OK ? rc : put_value(rec, &r, conv_in(&c, r.def, in, &v), &v);
+}
+
 ucrm_err_t ucrm_record__put_str(ucrm_record_t *rec, const char *name, ucrm_field_type_t type, const char *s,
                                 size_t len) {
     fref_t r;
@@ -1621,43 +1614,24 @@ ucrm_err_t ucrm_record__put_str(ucrm_record_t *rec, const char *name, ucrm_field
     return put_value(rec, &r, conv_text(&c, r.def, type, s, len, NULL, &v), &v);
 }
 
-ucrm_err_t ucrm_record__put_int(ucrm_record_t *rec, const char *name, int64_t val) {
-    fref_t r;
-    ucrm_fval_t v;
-    cctx_t c = {UCRM_ERR_PROTOCOL, NULL};
-    ucrm_err_t rc = put(rec, name, &r);
-    return rc != UCRM_OK ? rc : put_value(rec, &r, conv_int(&c, r.def, val, &v), &v);
+ucrm_err_t ucrm_record__put_int(ucrm_record_t *rec, const char *name, int64_t v) {
+    return put_in(rec, name, &(vin_t){.kind = V_INT, .i = v});
 }
 
-ucrm_err_t ucrm_record__put_double(ucrm_record_t *rec, const char *name, double val) {
-    fref_t r;
-    ucrm_fval_t v;
-    cctx_t c = {UCRM_ERR_PROTOCOL, NULL};
-    ucrm_err_t rc = put(rec, name, &r);
-    return rc != UCRM_OK ? rc : put_value(rec, &r, conv_double(&c, r.def, val, &v), &v);
+ucrm_err_t ucrm_record__put_double(ucrm_record_t *rec, const char *name, double v) {
+    return put_in(rec, name, &(vin_t){.kind = V_DOUBLE, .d = v});
 }
 
-ucrm_err_t ucrm_record__put_bool(ucrm_record_t *rec, const char *name, bool val) {
-    fref_t r;
-    ucrm_fval_t v;
-    cctx_t c = {UCRM_ERR_PROTOCOL, NULL};
-    ucrm_err_t rc = put(rec, name, &r);
-    return rc != UCRM_OK ? rc : put_value(rec, &r, conv_bool(&c, r.def, val, &v), &v);
+ucrm_err_t ucrm_record__put_bool(ucrm_record_t *rec, const char *name, bool v) {
+    return put_in(rec, name, &(vin_t){.kind = V_BOOL, .b = v});
 }
 
 ucrm_err_t ucrm_record__put_null(ucrm_record_t *rec, const char *name) {
-    fref_t r;
-    ucrm_fval_t v = {.type = UCRM_FIELD_NULL};
-    ucrm_err_t rc = put(rec, name, &r);
-    return rc != UCRM_OK ? rc : store(rec, &r, &v, false);
+    return put_in(rec, name, &(vin_t){.kind = V_NULL});
 }
 
 ucrm_err_t ucrm_record__put_time(ucrm_record_t *rec, const char *name, int64_t epoch_ms) {
-    fref_t r;
-    ucrm_fval_t v;
-    cctx_t c = {UCRM_ERR_PROTOCOL, NULL};
-    ucrm_err_t rc = put(rec, name, &r);
-    return rc != UCRM_OK ? rc : put_value(rec, &r, conv_time(&c, r.def, epoch_ms, &v), &v);
+    return put_in(rec, name, &(vin_t){.kind = V_TIME, .i = epoch_ms});
 }
 
 ucrm_err_t ucrm_record__put_json(ucrm_record_t *rec, const char *name, cJSON *j) {
