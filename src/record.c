@@ -165,6 +165,8 @@ static bool double_to_plain(double v, char *out) {
     }
     fmt_shortest(buf, sizeof buf, v, true);
     char *e = strchr(buf, 'e'), *z = e; /* strip the mantissa's trailing zeros: "1.500e+01" -> "1.5e+01" */
+    if (!e)
+        return false;
     while (z > buf && z[-1] == '0')
         z--;
     if (z > buf && z[-1] == '.')

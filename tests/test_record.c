@@ -629,7 +629,7 @@ static void test_record__custom_fields_every_type(void **state) {
 static void test_record__utf8_rejected_in_setters(void **state) {
     (void)state;
     ucrm_record_t *r = mk(UCRM_OBJECT_CONTACT);
-    const char *bad[] = {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xe2\x82", "a\xe2\x82" "b",
+    const char *bad[] = {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xe2\x82", ("a\xe2\x82" "b"),
                          "\xff",     "\xfe",         "\xf5\x80\x80\x80", "\xf4\x90\x80\x80", "\x80", "\xc3"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         ERR(UCRM_ERR_INVALID_ARG, ucrm_record_set_string(r, "first_name", bad[k]));
