@@ -784,60 +784,67 @@ static bool js_value_end(jscan_t *j, size_t depth) {
 
 enum { ST_VALUE, ST_OBJ_OPEN, ST_ARR_OPEN, ST_KEY, ST_AFTER };
 
+/* ST_VALUE: a value starts at j->pos (opens a container, or reads a whole scalar). */
+static bool js_value(jscan_t *j, int *st, char *stack, size_t *depth) {
+    size_t level = *depth; /* the nesting level the value sits at */
+    char c = j->s[j->pos];
+    int kind;
+    if (level == 0)
+        j->root_off = j->pos;
+    if (level == 1)
+        j->val_off = j->pos;
+    if (c == '{' || c == '[') {
+        if (level == JSON_MAX_DEPTH)
+            return js_fail(j, j->pos, "nested deeper than 64 levels");
+        kind = c == '{' ? JK_OBJECT : JK_ARRAY;
+        stack[(*depth)++] = c;
+        j->pos++;
+        *st = c == '{' ? ST_OBJ_OPEN : ST_ARR_OPEN;
+    } else {
+        if ((kind = js_scalar(j)) == JK_NONE)
+            return false;
+        *st = ST_AFTER;
+    }
+    if (level == 0)
+        j->root_kind = kind;
+    if (level == 1)
+        j->val_kind = kind;
+    return *st != ST_AFTER || js_value_end(j, level); /* a container ends when it closes */
+}
+
+/* ST_KEY: a member name, then ':'. */
+static bool js_key(jscan_t *j, size_t depth) {
+    size_t k = j->pos;
+    if (j->s[k] != '"')
+        return js_fail(j, k, "expected a string key");
+    if (!js_string(j))
+        return false;
+    if (depth == 1) {
+        j->key_off = k;
+        j->key_len = j->pos - k;
+    }
+    js_ws(j);
+    if (j->pos >= j->len || j->s[j->pos] != ':')
+        return js_fail(j, j->pos, j->pos >= j->len ? "unexpected end of input" : "expected ':'");
+    j->pos++;
+    return true;
+}
+
 /* One step of the scanner in state *st at nesting level *depth (stack holds the open brackets). */
 static bool js_step(jscan_t *j, int *st, char *stack, size_t *depth) {
     char c = j->s[j->pos];
     switch (*st) {
-    case ST_VALUE: {
-        if (*depth == 0)
-            j->root_off = j->pos;
-        if (*depth == 1)
-            j->val_off = j->pos;
-        int kind = c == '{' ? JK_OBJECT : JK_ARRAY;
-        if (c == '{' || c == '[') {
-            if (*depth == JSON_MAX_DEPTH)
-                return js_fail(j, j->pos, "nested deeper than 64 levels");
-            if (*depth == 0)
-                j->root_kind = kind;
-            if (*depth == 1)
-                j->val_kind = kind;
-            stack[(*depth)++] = c;
-            j->pos++;
-            *st = c == '{' ? ST_OBJ_OPEN : ST_ARR_OPEN;
-            return true;
-        }
-        if ((kind = js_scalar(j)) == JK_NONE)
-            return false;
-        if (*depth == 0)
-            j->root_kind = kind;
-        if (*depth == 1)
-            j->val_kind = kind;
-        *st = ST_AFTER;
-        return js_value_end(j, *depth);
-    }
+    case ST_VALUE:
+        return js_value(j, st, stack, depth);
+    case ST_KEY:
+        *st = ST_VALUE;
+        return js_key(j, *depth);
     case ST_ARR_OPEN:
     case ST_OBJ_OPEN:
         if (c == (*st == ST_ARR_OPEN ? ']' : '}'))
             break; /* empty: close below */
         *st = *st == ST_ARR_OPEN ? ST_VALUE : ST_KEY;
         return true;
-    case ST_KEY: {
-        if (c != '"')
-            return js_fail(j, j->pos, "expected a string key");
-        size_t k = j->pos;
-        if (!js_string(j))
-            return false;
-        if (*depth == 1) {
-            j->key_off = k;
-            j->key_len = j->pos - k;
-        }
-        js_ws(j);
-        if (j->pos >= j->len || j->s[j->pos] != ':')
-            return js_fail(j, j->pos, j->pos >= j->len ? "unexpected end of input" : "expected ':'");
-        j->pos++;
-        *st = ST_VALUE;
-        return true;
-    }
     case ST_AFTER:
         if (c == ',') {
             j->pos++;
