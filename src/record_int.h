@@ -46,7 +46,13 @@ ucrm_fval_t *ucrm_record__find(const ucrm_record_t *rec, const char *name);
 
 /* Adapter-side setters (not dirty, no read-only check). name: a unified field name or "custom.<x>".
  * Strings are copied (len bytes; need not be NUL-terminated) and UTF-8 validated (UCRM_ERR_PROTOCOL when not).
- * DATETIME strings must already be normalised (ucrm__format_time); DATE is "YYYY-MM-DD". */
+ * DATETIME strings must already be normalised (ucrm__format_time); DATE is "YYYY-MM-DD".
+ * As implemented (record.c): put_str's type must be the field's model type (else UCRM_ERR_TYPE); text that is
+ * not a valid value of that type is UCRM_ERR_PROTOCOL (provider data), and a DATETIME in any RFC 3339 form with a
+ * zone ("...+0000") is accepted and normalised here. Numbers convert as the public setters do (int -> INT,
+ * DOUBLE, DECIMAL; double -> DOUBLE, DECIMAL, or INT when integral); non-finite doubles and times outside
+ * 0000-9999 are UCRM_ERR_PROTOCOL. "id" is not a field: put_str(rec, "id", UCRM_FIELD_STRING, ...) sets the
+ * id, every other put_* on "id" is UCRM_ERR_TYPE. */
 ucrm_err_t ucrm_record__put_str(ucrm_record_t *rec, const char *name, ucrm_field_type_t type, const char *s,
                                 size_t len);
 ucrm_err_t ucrm_record__put_int(ucrm_record_t *rec, const char *name, int64_t v);
@@ -57,7 +63,8 @@ ucrm_err_t ucrm_record__put_time(ucrm_record_t *rec, const char *name, int64_t e
 /* Takes ownership of j (also on failure). j must be an object or array. */
 ucrm_err_t ucrm_record__put_json(ucrm_record_t *rec, const char *name, cJSON *j);
 /* Custom field from any JSON value the provider sent (string/number/bool/null/object/array), typed by the
- * value. Does not take ownership (copies). */
+ * value. Does not take ownership (copies). A number is INT when integral and within +-2^53, else DOUBLE; a
+ * provider name that does not make a valid custom.<name> is UCRM_ERR_INVALID_FIELD (skip it). */
 ucrm_err_t ucrm_record__put_custom_json(ucrm_record_t *rec, const char *provider_name, const cJSON *value);
 
 ucrm_err_t ucrm_record__set_id_n(ucrm_record_t *rec, const char *id, size_t len);
@@ -71,7 +78,9 @@ ucrm_err_t ucrm_record__new_sized(ucrm_record_t **out, ucrm_object_t object, siz
 bool ucrm_record__value_json(const ucrm_fval_t *f, ucrm_buf_t *buf);
 
 /* Copies every field of src into dst (replacing same-named ones), keeping dirty marks; used when a create/update
- * response is read back into the caller's record. Takes nothing from src. */
+ * response is read back into the caller's record. Takes nothing from src.
+ * As implemented: a replaced field is dirty if it was dirty in dst or in src; src's id and payload, when it has
+ * them, replace dst's; on failure (NOMEM) dst is unchanged; different objects are UCRM_ERR_INVALID_ARG. */
 ucrm_err_t ucrm_record__merge(ucrm_record_t *dst, const ucrm_record_t *src);
 
 /* Field list of a page of records. */
@@ -80,6 +89,8 @@ struct ucrm_records_s {
     size_t n, cap;
     size_t taken;                  /* how many the iterator has handed out */
 };
+/* A new, empty page (destroy with ucrm_records_destroy). */
+ucrm_err_t ucrm_records__new(ucrm_records_t **out);
 ucrm_err_t ucrm_records__push(ucrm_records_t *page, ucrm_record_t *rec); /* takes rec (destroys on failure) */
 void ucrm_records__clear(ucrm_records_t *page);
 

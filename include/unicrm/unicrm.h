@@ -574,7 +574,12 @@ UCRM_API ucrm_err_t ucrm_record_new(ucrm_record_t **out, ucrm_object_t object);
 /**
  * @brief A record built from a JSON object of unified fields (the shape ucrm_record_to_json() writes: unified
  *        names, "custom.<name>" keys, "id"). Every field set is marked dirty, so the record can be created or
- *        updated as is.
+ *        updated as is, except the read-only fields (created_at, updated_at, is_deleted, deal status): those are
+ *        kept but not marked, so that what ucrm_record_to_json() wrote reads back unchanged.
+ *        A key that appears twice in one object, at any depth, is an error (UCRM_ERR_INVALID_ARG), as are
+ *        "\u0000" and numbers longer than 63 characters. A decimal field takes a JSON string or number; a number
+ *        keeps its digits exactly as written (1.50e1 gives "15.0"). Custom fields take any JSON value: a number
+ *        without fraction or exponent that fits int64 becomes an int, any other number a double.
  * @param json  the text; need not be NUL-terminated
  * @param len   its length in bytes
  * @returns UCRM_OK; UCRM_ERR_INVALID_ARG with a message for malformed JSON, invalid UTF-8, a non-object, input
@@ -616,8 +621,10 @@ UCRM_API ucrm_err_t ucrm_record_set_id(ucrm_record_t *rec, const char *id);
  * accessor (a null value is UCRM_ERR_TYPE for every getter but get_json), UCRM_ERR_INVALID_FIELD when the name
  * is neither a unified field of the record's object nor custom.<name>.
  * Setters mark the field dirty (ucrm_update() sends only dirty fields) and return UCRM_ERR_TYPE when the value
- * does not fit the unified field's type, UCRM_ERR_UNSUPPORTED for read-only fields (id, created_at, updated_at,
- * is_deleted, deal status), UCRM_ERR_INVALID_ARG for invalid UTF-8 or malformed JSON.
+ * does not fit the unified field's type, UCRM_ERR_UNSUPPORTED for read-only fields (created_at, updated_at,
+ * is_deleted, deal status), UCRM_ERR_INVALID_ARG for invalid UTF-8, malformed JSON, a non-finite double or a time
+ * outside the years 0000-9999. "id" names the record id, not a field: get_string/get_json read it, and
+ * set_string, set_json (a JSON string) and set_null act as ucrm_record_set_id().
  */
 
 /**
@@ -636,16 +643,29 @@ UCRM_API ucrm_err_t ucrm_record_get_bool(const ucrm_record_t *rec, const char *f
 UCRM_API ucrm_err_t ucrm_record_get_time_ms(const ucrm_record_t *rec, const char *field, int64_t *out);
 /**
  * @brief Reads any field as JSON text (objects, arrays, and scalars as JSON values).
+ *        Decimals come out as JSON strings ("1500.25") so that no reader rounds them; dates and date-times as
+ *        strings; doubles always with a fraction or an exponent ("50.0", "1e+300") and ints without, so that
+ *        ucrm_record_new_from_json() gives custom fields back their type.
  * @param[out] out  free with ucrm_free()
  * @since 1.0.0
  */
 UCRM_API ucrm_err_t ucrm_record_get_json(const ucrm_record_t *rec, const char *field, char **out);
 
-/** @brief Sets a string-like field (string, date, date-time, decimal: the text is validated). @since 1.0.0 */
+/**
+ * @brief Sets a string-like field (string, date, date-time, decimal: the text is validated).
+ *        A date is exactly "YYYY-MM-DD" (a real calendar day); a date-time is any RFC 3339 form with a zone,
+ *        stored as "YYYY-MM-DDThh:mm:ss.mmmZ"; a decimal keeps its digits as given (no rounding, trailing zeros
+ *        kept) with a leading '+' and redundant leading zeros dropped, and takes no exponent.
+ * @since 1.0.0
+ */
 UCRM_API ucrm_err_t ucrm_record_set_string(ucrm_record_t *rec, const char *field, const char *value);
 /** @brief Sets an integer field (also decimal and double fields). @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_record_set_int64(ucrm_record_t *rec, const char *field, int64_t value);
-/** @brief Sets a number field (double or decimal; decimals are written with up to 17 significant digits). */
+/**
+ * @brief Sets a number field (double or decimal; decimals are written with up to 17 significant digits: the
+ *        fewest of 15, 16 or 17 that read back as the same double, in plain notation without exponent).
+ *        An int field takes an integral value in the int64 range.
+ */
 UCRM_API ucrm_err_t ucrm_record_set_double(ucrm_record_t *rec, const char *field, double value);
 /** @brief Sets a boolean field (0 or non-zero). @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_record_set_bool(ucrm_record_t *rec, const char *field, int value);
@@ -688,7 +708,8 @@ UCRM_API int ucrm_record_is_dirty(const ucrm_record_t *rec, const char *field);
 UCRM_API void ucrm_record_clear_dirty(ucrm_record_t *rec);
 
 /**
- * @brief The record as a JSON object of unified fields ({"id":..., "first_name":..., "custom.x":...}).
+ * @brief The record as a JSON object of unified fields ({"id":..., "first_name":..., "custom.x":...}), in the
+ *        order the fields were first set, values as ucrm_record_get_json() writes them (decimals as strings).
  * @param[out] out  free with ucrm_free()
  * @since 1.0.0
  */
