@@ -10,6 +10,9 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
+/* An attempt is not started with less time than this left in the call's budget: it could only time out. */
+#define MIN_ATTEMPT_US 5000
+
 struct ucrm_request_info_s {
     const char *method;
     const char *path;
@@ -188,7 +191,7 @@ ucrm_err_t ucrm_call__exec(ucrm_call_t *call, ucrm_req_t *req, ucrm_resp_t *resp
         ucrm_resp__reset(resp);
         ucrm_hdrs__free(&hdrs);
 
-        if (ucrm__mono_us() >= call->deadline_us) {
+        if (ucrm__mono_us() + MIN_ATTEMPT_US >= call->deadline_us) {
             rc = ucrm__fail(call->errp, UCRM_ERR_TIMEOUT, "%s: the call's time budget ran out before attempt %d",
                             call->op, attempt);
             break;
@@ -285,7 +288,7 @@ ucrm_err_t ucrm_call__exec(ucrm_call_t *call, ucrm_req_t *req, ucrm_resp_t *resp
             delay = backoff_ms(c, attempt);
             if (retry_after > delay)
                 delay = retry_after;
-            if (ucrm__mono_us() + delay * 1000 >= call->deadline_us)
+            if (ucrm__mono_us() + delay * 1000 + MIN_ATTEMPT_US >= call->deadline_us)
                 give_up = true;
         }
         if (give_up) {

@@ -42,6 +42,13 @@ static void serve(miniserver_t *m, int fd) {
             return;
         have += (size_t)n;
         buf[have] = '\0';
+        if ((unsigned char)buf[0] < 'A' || (unsigned char)buf[0] > 'Z') {
+            /* not HTTP (e.g. a TLS ClientHello): answer like a plain HTTP server would, then close */
+            static const char bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            if (write(fd, bad, sizeof bad - 1) < 0) {
+            }
+            return;
+        }
         char *end;
         while ((end = strstr(buf, "\r\n\r\n"))) {
             size_t head_len = (size_t)(end - buf) + 4;

@@ -136,8 +136,9 @@ static ucrm_record_t *record_from(ucrm_object_t o, const cJSON *item) {
     return r;
 }
 
-static void dirty_json(const ucrm_record_t *rec, ucrm_buf_t *b) {
-    ucrm_buf__puts(b, "{\"fields\":{");
+/* "fields":{<dirty fields>} */
+static void fields_json(const ucrm_record_t *rec, ucrm_buf_t *b) {
+    ucrm_buf__puts(b, "\"fields\":{");
     bool first = true;
     for (size_t i = 0; i < rec->nfields; i++) {
         const ucrm_fval_t *f = &rec->fields[i];
@@ -150,7 +151,13 @@ static void dirty_json(const ucrm_record_t *rec, ucrm_buf_t *b) {
         ucrm_buf__putc(b, ':');
         ucrm_record__value_json(f, b);
     }
-    ucrm_buf__puts(b, "}}");
+    ucrm_buf__puts(b, "}");
+}
+
+static void dirty_json(const ucrm_record_t *rec, ucrm_buf_t *b) {
+    ucrm_buf__putc(b, '{');
+    fields_json(rec, b);
+    ucrm_buf__putc(b, '}');
 }
 
 static ucrm_err_t run(ucrm_call_t *call, ucrm_req_t *req, cJSON **json) {
@@ -158,7 +165,7 @@ static ucrm_err_t run(ucrm_call_t *call, ucrm_req_t *req, cJSON **json) {
     ucrm_err_t rc = ucrm_call__exec(call, req, &resp);
     ucrm_req__free(req);
     if (rc == UCRM_OK && json) {
-        *json = resp.body.len ? ucrm_call__parse_json(call, &resp, "test request") : cJSON_CreateObject();
+        *json = ucrm_call__parse_json(call, &resp, "test request");
         if (!*json)
             rc = UCRM_ERR_PROTOCOL;
     }
@@ -330,7 +337,7 @@ static ucrm_err_t tp_batch_chunk(ucrm_call_t *call, ucrm_batch_op_t op, ucrm_obj
         if (items[i].id)
             ucrm_buf__printf(&req.body, "\"id\":\"%s\",", items[i].id);
         if (items[i].rec)
-            dirty_json(items[i].rec, &req.body);
+            fields_json(items[i].rec, &req.body);
         else
             ucrm_buf__puts(&req.body, "\"fields\":{}");
         ucrm_buf__puts(&req.body, "}");
