@@ -267,7 +267,9 @@ int main(int argc, char **argv)
         return 1;
     }
     int port = fk_http_port();
+    pthread_mutex_lock(&G.lock); /* handlers read base_url under the lock */
     snprintf(G.base_url, sizeof G.base_url, "%s://127.0.0.1:%d", G.o.tls_cert ? "https" : "http", port);
+    pthread_mutex_unlock(&G.lock);
     printf("listening on %s\n", G.base_url);
     fflush(stdout);
 
