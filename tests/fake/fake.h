@@ -75,6 +75,8 @@ int fk_parse_form(const char *s, size_t n, char **keys, char **vals, int max);
 char *fk_b64_encode(const unsigned char *in, size_t n); /* standard, padded */
 unsigned char *fk_b64url_decode(const char *in, size_t n, size_t *outn); /* accepts both alphabets, no padding needed */
 int fk_strcaseeq(const char *a, const char *b);
+/* case-insensitive wildcard match: star = any run, one = any single char (0 = none), esc escapes (0 = none) */
+int fk_wildcard(const char *pat, const char *s, char star, char one, char esc);
 void fk_lower(char *s);
 char *fk_json_print(const cJSON *j); /* unformatted, malloc'd */
 const char *fk_json_str(const cJSON *obj, const char *key); /* string member or NULL */
