@@ -181,7 +181,7 @@ static ucrm_error_t *rate_error(const ucrm_resp_t *resp, const cJSON *j, ucrm_er
     int64_t ra = retry_after_ms(resp), interval = 0;
     if (!ra && !daily) {
         const char *iv = ucrm_resp__header(resp, "X-HubSpot-RateLimit-Interval-Milliseconds");
-        bool secondly = ucrm__streq(policy, "SECONDLY") || (msg && strstr(msg, "secondly"));
+        bool secondly = ucrm__streq(policy, "SECONDLY") || (!policy && msg && strstr(msg, "your secondly limit"));
         ra = secondly ? 1000 : iv && ucrm__parse_i64(iv, &interval) && interval > 0 && interval <= 60000 ? interval
                                                                                                         : 10000;
     }

@@ -20,6 +20,7 @@
  */
 #include "hubspot_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 
 enum { IT_LIST, IT_ARCHIVED, IT_KEY_TS, IT_TIE, IT_KEY_ID, IT_DONE };
@@ -328,6 +329,26 @@ static void next_phase(hs_iter_t *it) {
     it->mode = it->mode != IT_ARCHIVED && it->include_deleted ? IT_ARCHIVED : IT_DONE;
 }
 
+/* &after=<cursor>. HubSpot's cursor is opaque and its own `link` carries it as is ("after": "NTI1Cg%3D%3D",
+ * "link": "?after=NTI1Cg%3D%3D", HS-SPEC NextPage example): a value that is already URL-safe (percent escapes
+ * included) goes in verbatim, anything else is percent-encoded. */
+static void append_cursor(ucrm_buf_t *u, const char *after) {
+    size_t n = strlen(after);
+    bool safe = true;
+    for (size_t i = 0; safe && i < n; i++) {
+        unsigned char ch = (unsigned char)after[i];
+        if (ch == '%')
+            safe = i + 2 < n && isxdigit((unsigned char)after[i + 1]) && isxdigit((unsigned char)after[i + 2]);
+        else
+            safe = isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~';
+    }
+    ucrm_buf__puts(u, "&after=");
+    if (safe)
+        ucrm_buf__append(u, after, n);
+    else
+        ucrm_buf__urlencode(u, after, n);
+}
+
 /* LIST and ARCHIVED pages. */
 static ucrm_err_t fetch_list(pctx_t *p) {
     hs_iter_t *it = p->it;
@@ -335,15 +356,11 @@ static ucrm_err_t fetch_list(pctx_t *p) {
     ucrm_req_t req;
     cJSON *j = NULL;
     ucrm_req__init(&req, "GET", UCRM_RETRY_SAFE);
-    ucrm_buf__printf(&req.url, "/crm/v3/objects/%s?limit=%d&archived=%s&properties=", p->o->type, (int)p->limit,
+    ucrm_buf__printf(&req.url, "/crm/v3/objects/%s?limit=%d&archived=%s&", p->o->type, (int)p->limit,
                      archived ? "true" : "false");
-    hs_sel_props_csv(&p->sel, p->o, &req.url);
-    if (p->sel.assoc)
-        ucrm_buf__puts(&req.url, "&associations=companies");
-    if (it->after) {
-        ucrm_buf__puts(&req.url, "&after=");
-        ucrm_buf__urlencode(&req.url, it->after, strlen(it->after));
-    }
+    hs_sel_query(&p->sel, p->o, &req.url);
+    if (it->after)
+        append_cursor(&req.url, it->after);
     ucrm_err_t rc = hs_send(p->call, &req, &p->resp, &j, "list");
     cJSON *res = rc == UCRM_OK ? (cJSON *)results_of(p, j, "list", &rc) : NULL;
     while (rc == UCRM_OK && res && res->child) {

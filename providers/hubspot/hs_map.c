@@ -343,6 +343,22 @@ static void emit_json(ucrm_buf_t *b, const char *p, bool *first) {
 
 void hs_sel_props_csv(const hs_sel_t *sel, const hs_obj_t *o, ucrm_buf_t *b) { sel_each(sel, o, NULL, emit_csv, b); }
 
+void hs_sel_query(const hs_sel_t *sel, const hs_obj_t *o, ucrm_buf_t *b) {
+    ucrm_buf_t props = UCRM_BUF_INIT;
+    hs_sel_props_csv(sel, o, &props);
+    if (props.len) {
+        ucrm_buf__puts(b, "properties=");
+        ucrm_buf__append(b, props.ptr, props.len);
+    }
+    if (sel->assoc)
+        ucrm_buf__puts(b, props.len ? "&associations=companies" : "associations=companies");
+    if (!props.len && !sel->assoc && b->len && (b->ptr[b->len - 1] == '&' || b->ptr[b->len - 1] == '?'))
+        b->ptr[--b->len] = '\0'; /* nothing to name: HubSpot's defaults come back */
+    if (props.oom)
+        b->oom = true;
+    ucrm_buf__free(&props);
+}
+
 void hs_sel_props_json(const hs_sel_t *sel, const hs_obj_t *o, const char *extra, ucrm_buf_t *b) {
     sel_each(sel, o, extra, emit_json, b);
 }

@@ -49,10 +49,8 @@ static ucrm_err_t get_once(ucrm_call_t *call, const hs_obj_t *o, const hs_sel_t 
     cJSON *j = NULL;
     ucrm_req__init(&req, "GET", UCRM_RETRY_SAFE);
     url_object(&req.url, o, id);
-    ucrm_buf__puts(&req.url, "?properties=");
-    hs_sel_props_csv(sel, o, &req.url);
-    if (sel->assoc)
-        ucrm_buf__puts(&req.url, "&associations=companies");
+    ucrm_buf__putc(&req.url, '?');
+    hs_sel_query(sel, o, &req.url);
     if (archived)
         ucrm_buf__puts(&req.url, "&archived=true");
     ucrm_err_t rc = hs_send(call, &req, &resp, &j, "get");

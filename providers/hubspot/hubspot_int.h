@@ -125,6 +125,9 @@ bool hs_sel_row(const hs_sel_t *sel, size_t row);
  * (inside a JSON array). extra: a property always requested (or NULL). */
 void hs_sel_props_csv(const hs_sel_t *sel, const hs_obj_t *o, ucrm_buf_t *b);
 void hs_sel_props_json(const hs_sel_t *sel, const hs_obj_t *o, const char *extra, ucrm_buf_t *b);
+/* Appends "properties=a,b[&associations=companies]" (either part only when needed; when neither is, the '?' or
+ * '&' just before is removed). */
+void hs_sel_query(const hs_sel_t *sel, const hs_obj_t *o, ucrm_buf_t *b);
 
 /* ---------------------------------------------------------------------------------------------- hs_read.c */
 /* Builds a record from one SimplePublicObject(WithAssociations). When take is true the record keeps item as its
