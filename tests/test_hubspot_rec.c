@@ -15,6 +15,9 @@
 #include <cmocka.h>
 
 #include "helpers/hstest.h"
+#include "provider_int.h"
+
+extern const ucrm_provider_t ucrm__provider_hubspot;
 
 #define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define CONTACT_PROPS                                                                                          \
@@ -735,6 +738,64 @@ static void test_hubspot_rec__conf_checks(void **state) {
     ucrm_error_destroy(e);
 }
 
+/* The adapter's own hooks: usage headers (PROTOCOL B8) and the passthrough request classes. */
+static void test_hubspot_rec__usage_and_passthrough_classes(void **state) {
+    (void)state;
+    const ucrm_provider_t *p = &ucrm__provider_hubspot;
+    ucrm_resp_t resp;
+    memset(&resp, 0, sizeof resp);
+    ucrm_usage_t u;
+    memset(&u, 0, sizeof u);
+    p->read_usage(NULL, &resp, &u);
+    assert_false(u.has_window);
+    assert_false(u.has_daily);
+    ucrm_hdrs__add(&resp.headers, "x-hubspot-ratelimit-max", "190");
+    ucrm_hdrs__add(&resp.headers, "X-HubSpot-RateLimit-Remaining", "187");
+    ucrm_hdrs__add(&resp.headers, "X-HubSpot-RateLimit-Interval-Milliseconds", "10000");
+    p->read_usage(NULL, &resp, &u);
+    assert_true(u.has_window);
+    assert_int_equal(u.window_max, 190);
+    assert_int_equal(u.window_remaining, 187);
+    assert_int_equal(u.window_ms, 10000);
+    assert_false(u.has_daily); /* OAuth apps get no daily headers */
+    ucrm_hdrs__add(&resp.headers, "X-HubSpot-RateLimit-Daily", "1000000");
+    ucrm_hdrs__add(&resp.headers, "X-HubSpot-RateLimit-Daily-Remaining", "999001");
+    p->read_usage(NULL, &resp, &u);
+    assert_true(u.has_daily);
+    assert_int_equal(u.daily_remaining, 999001);
+    ucrm_hdrs__free(&resp.headers);
+    ucrm_hdrs__add(&resp.headers, "X-HubSpot-RateLimit-Max", "lots");
+    ucrm_hdrs__add(&resp.headers, "X-HubSpot-RateLimit-Remaining", "1");
+    ucrm_hdrs__add(&resp.headers, "X-HubSpot-RateLimit-Interval-Milliseconds", "10000");
+    memset(&u, 0, sizeof u);
+    p->read_usage(NULL, &resp, &u);
+    assert_false(u.has_window);
+    ucrm_hdrs__free(&resp.headers);
+
+    static const struct {
+        const char *method, *path;
+        ucrm_bucket_t bucket;
+        ucrm_retry_class_t retry;
+    } cases[] = {
+        {"POST", "/crm/v3/objects/contacts/search", UCRM_BUCKET_SEARCH, UCRM_RETRY_SAFE},
+        {"POST", "/crm/v3/objects/2-1234/search?hapikey=no", UCRM_BUCKET_SEARCH, UCRM_RETRY_SAFE},
+        {"POST", "/crm/v3/objects/deals/batch/read", UCRM_BUCKET_MAIN, UCRM_RETRY_SAFE},
+        {"POST", "/crm/v3/objects/deals/batch/create", UCRM_BUCKET_MAIN, UCRM_RETRY_UNSAFE},
+        {"POST", "/crm/v3/objects/contacts/x/search", UCRM_BUCKET_MAIN, UCRM_RETRY_UNSAFE},
+        {"GET", "/crm/v3/objects/contacts/search", UCRM_BUCKET_MAIN, UCRM_RETRY_SAFE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ucrm_req_t req;
+        ucrm_req__init(&req, cases[i].method, strcmp(cases[i].method, "GET") == 0 ? UCRM_RETRY_SAFE : UCRM_RETRY_UNSAFE);
+        assert_int_equal(p->passthrough_prepare(NULL, cases[i].path, &req, NULL), UCRM_OK);
+        assert_string_equal(req.url.ptr, cases[i].path);
+        assert_int_equal(req.bucket, cases[i].bucket);
+        assert_int_equal(req.retry, cases[i].retry);
+        ucrm_req__free(&req);
+    }
+    assert_int_equal(p->batch_max, 100);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hubspot_rec__contact_read),
@@ -757,6 +818,7 @@ int main(void) {
         cmocka_unit_test(test_hubspot_rec__token_refresh),
         cmocka_unit_test(test_hubspot_rec__token_errors),
         cmocka_unit_test(test_hubspot_rec__conf_checks),
+        cmocka_unit_test(test_hubspot_rec__usage_and_passthrough_classes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,9 +18,14 @@ ucrm_err_t hs_send(ucrm_call_t *call, ucrm_req_t *req, ucrm_resp_t *resp, cJSON 
         rc = ucrm__fail(call->errp, UCRM_ERR_NOMEM, "out of memory");
     if (rc == UCRM_OK)
         rc = ucrm_call__exec(call, req, resp);
+    bool write = strcmp(req->method, "GET") != 0 && req->retry != UCRM_RETRY_SAFE;
     ucrm_req__free(req);
-    if (rc == UCRM_OK && json && !(*json = ucrm_call__parse_json(call, resp, what)))
+    if (rc == UCRM_OK && json && !(*json = ucrm_call__parse_json(call, resp, what))) {
         rc = UCRM_ERR_PROTOCOL;
+        /* a 2xx came back: the write happened, but what it produced (the id of a create) is unknown */
+        if (write && call->errp && *call->errp && !(*call->errp)->is_static)
+            ucrm_error__set_write_state(*call->errp, UCRM_WRITE_UNKNOWN);
+    }
     return rc;
 }
 

@@ -14,8 +14,10 @@ static hsfx_t *make(const char *base_url, const char *const *kv, bool scripted) 
                                            "0", "ratelimit.enable", "false", NULL};
     for (size_t i = 0; defaults[i]; i += 2)
         ucrm_conf_set(f->conf, defaults[i], defaults[i + 1], NULL);
-    if (base_url)
+    if (base_url) {
         ucrm_conf_set(f->conf, "api.url", base_url, NULL);
+        ucrm_conf_set(f->conf, "auth.access.token", "pat-test", NULL); /* the fake's private-app token */
+    }
     for (size_t i = 0; kv && kv[i]; i += 2) {
         ucrm_error_t *e = NULL;
         if (ucrm_conf_set(f->conf, kv[i], kv[i + 1], &e) != UCRM_OK) {

@@ -20,7 +20,8 @@ typedef struct hsfx {
 /* A client on a new script. kv: extra "key", "value" pairs ending with NULL (they override the defaults:
  * provider hubspot, a private-app token pat-na1-test, retry.max 0, rate limiting off). */
 hsfx_t *hs_fx(const char *const *kv);
-/* A client on a server's base URL (same defaults and overrides, api.url set to base_url). */
+/* A client on a server's base URL (same defaults and overrides, api.url set to base_url, and the local fake's
+ * private-app token pat-test). */
 hsfx_t *hs_fx_url(const char *base_url, const char *const *kv);
 /* Destroys the client; returns false (after printing why) when the script saw a mismatch or has unused
  * exchanges. */
