@@ -117,6 +117,7 @@ static ucrm_err_t build_slots(hs_obj_t *o, ucrm_error_t **errp) {
     for (size_t r = 0; r < o->nrows; r++) {
         if (o->rows[r].conv == HS_C_ASSOC)
             o->assoc_row = (int)r;
+        o->first_slot[r] = (unsigned char)o->nslots;
         for (unsigned p = 0; p < o->rows[r].nprops; p++) {
             if (o->nslots == HS_MAX_SLOTS)
                 return ucrm__fail(errp, UCRM_ERR_CONF_INVALID, "hubspot: too many mapped properties");

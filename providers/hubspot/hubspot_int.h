@@ -82,6 +82,7 @@ typedef struct hs_obj {
     size_t nrows;
     hs_slot_t slots[HS_MAX_SLOTS];
     size_t nslots;
+    unsigned char first_slot[HS_MAX_ROWS]; /* a row's parts are slots first_slot .. first_slot + nprops - 1 */
     int assoc_row;             /* the HS_C_ASSOC row, or -1 */
 } hs_obj_t;
 
@@ -130,17 +131,77 @@ void hs_sel_props_json(const hs_sel_t *sel, const hs_obj_t *o, const char *extra
 void hs_sel_query(const hs_sel_t *sel, const hs_obj_t *o, ucrm_buf_t *b);
 
 /* ---------------------------------------------------------------------------------------------- hs_read.c */
+/* A value as read from a tree (cJSON) or from text in place (hs_scan.c). */
+enum { HV_ABSENT, HV_NULL, HV_STR, HV_NUM, HV_BOOL, HV_COMPOUND };
+typedef struct hs_val {
+    int kind;
+    const char *s;            /* STR, NUM, BOOL: NUL-terminated text ("true"/"false" for BOOL) */
+    const cJSON *node;        /* COMPOUND read from a tree */
+    const char *span;         /* COMPOUND read from text: its JSON text */
+    size_t span_len;
+} hs_val_t;
+
+/* One object being read into a record: the front-ends (tree, text) fill the values, hs_rd_finish converts. */
+typedef struct hs_rd {
+    const hs_obj_t *o;
+    const hs_sel_t *sel;
+    ucrm_record_t *rec;
+    char *why;                /* HS_WHY bytes: the reason of a UCRM_ERR_PROTOCOL */
+    hs_val_t id, created, updated, archived, archived_at;
+    const char *primary;      /* the primary company (v3 associations), or NULL */
+    const char *modified;     /* the last-modified property's text, or NULL */
+    hs_val_t vals[HS_MAX_SLOTS]; /* by slot */
+    size_t nseen_custom;
+} hs_rd_t;
+
+/* Starts reading (allocates the record). */
+ucrm_err_t hs_rd_begin(hs_rd_t *rd, const hs_obj_t *o, const hs_sel_t *sel, char *why);
+/* One property: into its slot, or a custom field when the selection wants it (converted at once). */
+ucrm_err_t hs_rd_prop(hs_rd_t *rd, const char *name, const hs_val_t *v);
+/* Converts the slots into unified fields; the record is rd->rec. */
+ucrm_err_t hs_rd_finish(hs_rd_t *rd);
+/* Drops the record after a failure. */
+void hs_rd_abort(hs_rd_t *rd);
+
 /* Builds a record from one SimplePublicObject(WithAssociations). When take is true the record keeps item as its
  * remote payload (the caller detached it from its parent), also on failure (it is then freed). On
  * UCRM_ERR_PROTOCOL, why says what was wrong. */
 ucrm_err_t hs_record_from(const hs_obj_t *o, const hs_sel_t *sel, cJSON *item, bool take, ucrm_record_t **out,
                           char why[HS_WHY]);
-/* The primary company id in a v3 "associations" member (NULL when none). */
-const char *hs_primary_v3(const hs_obj_t *o, const cJSON *item);
 /* The primary company id among v4 targets [{toObjectId, associationTypes}] (into buf; false when none). */
 bool hs_primary_v4(const hs_obj_t *o, const cJSON *targets, char buf[32]);
 /* Integer-like JSON id (string or number) into buf; false when neither. */
 bool hs_id_text(const cJSON *v, char buf[32]);
+
+/* ---------------------------------------------------------------------------------------------- hs_scan.c */
+/* What the iterator needs to know about an object besides its record. */
+typedef struct hs_info {
+    char id[32];
+    bool has_modified;        /* the last-modified property (else updatedAt) as epoch ms */
+    int64_t modified_ms;
+    bool has_changed;         /* archivedAt, else updatedAt */
+    int64_t changed_ms;
+} hs_info_t;
+
+/* A page read in place from its JSON text: a results array of objects, paging.next.after, total. */
+typedef struct hs_page_scan {
+    const char *after;        /* paging.next.after (unescaped; valid until the scan is freed), or NULL */
+    int64_t total;            /* -1 when absent */
+    size_t nresults;          /* objects in results */
+    char *scratch;            /* owned */
+} hs_page_scan_t;
+
+/* Reads every object of body's results array: calls each(arg, record, info) in order with a record built
+ * from the object (its text kept as the raw payload) -- each takes the record, also when it returns an error --
+ * or skip(arg, info) returns true to drop the object unread. UCRM_ERR_PROTOCOL with why for malformed text. */
+typedef ucrm_err_t hs_each_fn(void *arg, ucrm_record_t *rec, const hs_info_t *info);
+typedef bool hs_skip_fn(void *arg, const hs_info_t *info);
+ucrm_err_t hs_scan_page(const hs_obj_t *o, const hs_sel_t *sel, const char *body, size_t len, hs_each_fn *each,
+                        hs_skip_fn *skip, void *arg, hs_page_scan_t *ps, char why[HS_WHY]);
+void hs_page_scan_free(hs_page_scan_t *ps);
+/* Reads one object's JSON text into a record (its text kept as the raw payload). */
+ucrm_err_t hs_record_scan(const hs_obj_t *o, const hs_sel_t *sel, const char *text, size_t len,
+                          ucrm_record_t **out, hs_info_t *info, char why[HS_WHY]);
 
 /* ---------------------------------------------------------------------------------------------- hs_write.c */
 typedef struct hs_wout {
