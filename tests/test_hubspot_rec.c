@@ -662,6 +662,71 @@ static void test_hubspot_rec__malformed(void **state) {
     }
 }
 
+/* JSON read in place: escapes, numbers and structure as RFC 8259 has them, nothing else. */
+static void test_hubspot_rec__json_text(void **state) {
+    (void)state;
+    static const struct {
+        const char *props; /* the "properties" member's value */
+        const char *name;  /* expected account name, or NULL for UCRM_ERR_PROTOCOL */
+    } cases[] = {
+        {"{\"name\":\"Caf\\u00e9 \\\"A\\\" \\/ \\\\ \\b\\f\\n\\r\\t\"}", "Caf\xc3\xa9 \"A\" / \\ \b\f\n\r\t"},
+        {"{\"name\":\"\\ud83d\\ude00 ok\"}", "\xf0\x9f\x98\x80 ok"},
+        {"{\"name\":\"\\ud83d\"}", NULL},           /* a lone high surrogate */
+        {"{\"name\":\"\\ude00\"}", NULL},           /* a lone low surrogate */
+        {"{\"name\":\"a\\u0000b\"}", NULL},         /* NUL cannot be in a value */
+        {"{\"name\":\"a\\x\"}", NULL},              /* no such escape */
+        {"{\"name\":\"a\\u12G4\"}", NULL},
+        {"{\"name\":\"tab\there\"}", NULL},          /* a raw control character */
+        {"{\"name\":\"Acme\",}", NULL},             /* trailing comma */
+        {"{\"name\" \"Acme\"}", NULL},
+        {"{\"name\":\"Acme\" \"city\":\"B\"}", NULL},
+        {"{\"name\":\"Acme\",\"numberofemployees\":012}", NULL}, /* leading zero */
+        {"{\"name\":\"Acme\",\"numberofemployees\":-1.5e+2}", "Acme"},
+        {"{\"name\":\"Acme\",\"numberofemployees\":1.}", NULL},
+        {"{\"name\":\"Acme\",\"x\":[1,{\"y\":[true,false,null]}]}", "Acme"},
+        {"{\"name\":\"Acme\",\"x\":[1,]}", NULL},
+        {"{\"name\":\"Acme\",\"x\":tru}", NULL},
+        {" { \"name\" : \"Acme\" } ", "Acme"},
+        {"null", NULL}, /* then "name" is not read: the name check below fails: see the loop */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char body[1024];
+        snprintf(body, sizeof body, "{\"id\":\"7\",\"properties\":%s,\"archived\":false}", cases[i].props);
+        hsfx_t *f = hs_fx(NULL);
+        script_answer_all(f->s, 200, NULL, body);
+        ucrm_record_t *r = NULL;
+        ucrm_error_t *e = NULL;
+        ucrm_err_t rc = ucrm_get(f->c, UCRM_OBJECT_ACCOUNT, "7", NULL, &r, &e);
+        if (i == sizeof cases / sizeof *cases - 1) {
+            assert_int_equal(rc, UCRM_OK); /* properties: null reads as no property at all */
+            assert_true(ucrm_record_is_null(r, "name"));
+        } else if (cases[i].name) {
+            if (rc != UCRM_OK)
+                fail_msg("case %zu: %s %s", i, ucrm_err_name(rc), ucrm_error_message(e));
+            assert_string_equal(hs_str(r, "name"), cases[i].name);
+            char *raw = NULL;
+            assert_int_equal(ucrm_record_remote_json(r, &raw), UCRM_OK);
+            assert_string_equal(raw, body); /* the payload is the object as received */
+            ucrm_free(raw);
+        } else if (rc != UCRM_ERR_PROTOCOL) {
+            fail_msg("case %zu: %s, want UCRM_ERR_PROTOCOL", i, ucrm_err_name(rc));
+        }
+        ucrm_record_destroy(r);
+        ucrm_error_destroy(e);
+        hs_fx_done(f);
+    }
+    /* nesting is bounded */
+    char deep[400];
+    size_t n = 0;
+    n += (size_t)snprintf(deep + n, sizeof deep - n, "{\"id\":\"7\",\"properties\":{\"x\":");
+    for (int k = 0; k < 80; k++)
+        deep[n++] = '[';
+    for (int k = 0; k < 80; k++)
+        deep[n++] = ']';
+    snprintf(deep + n, sizeof deep - n, "}}");
+    expect_protocol(deep, NULL);
+}
+
 /* ---------------------------------------------------------------------------------------------- tokens */
 
 static void test_hubspot_rec__token_refresh(void **state) {
@@ -815,6 +880,7 @@ int main(void) {
         cmocka_unit_test(test_hubspot_rec__error_mapping),
         cmocka_unit_test(test_hubspot_rec__not_found_on_get),
         cmocka_unit_test(test_hubspot_rec__malformed),
+        cmocka_unit_test(test_hubspot_rec__json_text),
         cmocka_unit_test(test_hubspot_rec__token_refresh),
         cmocka_unit_test(test_hubspot_rec__token_errors),
         cmocka_unit_test(test_hubspot_rec__conf_checks),

@@ -281,43 +281,12 @@ typedef struct pctx {
     hs_iter_t *it;           /* the working copy */
     ucrm_records_t *page;
     ucrm_resp_t resp;
+    size_t found, kept;      /* search results read, and new among them */
 } pctx_t;
 
 static int32_t page_limit(const ucrm_reqopts_t *opts, int32_t max) {
     int32_t ps = ucrm_reqopts__page_size(opts);
     return ps <= 0 ? (max < HS_PAGE_DEFAULT ? max : HS_PAGE_DEFAULT) : ps > max ? max : ps;
-}
-
-/* Builds a record from a detached item and pushes it. */
-static ucrm_err_t push_item(pctx_t *p, cJSON *item, const char *what) {
-    ucrm_record_t *r;
-    char why[HS_WHY];
-    ucrm_err_t rc = hs_record_from(p->o, &p->sel, item, true, &r, why);
-    if (rc == UCRM_OK && (rc = ucrm_records__push(p->page, r)) < 0)
-        return ucrm__fail(p->call->errp, rc, "out of memory");
-    if (rc == UCRM_ERR_NOMEM)
-        return ucrm__fail(p->call->errp, rc, "out of memory");
-    if (rc < 0)
-        return ucrm_call__protocol_error(p->call, &p->resp, what, why);
-    return UCRM_OK;
-}
-
-static const cJSON *results_of(pctx_t *p, const cJSON *j, const char *what, ucrm_err_t *rc) {
-    const cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "results");
-    if (!cJSON_IsArray(res)) {
-        *rc = ucrm_call__protocol_error(p->call, &p->resp, what, "no results array");
-        return NULL;
-    }
-    return res;
-}
-
-/* When an archived record changed: archivedAt, else updatedAt. */
-static bool archived_since(const cJSON *item, int64_t since) {
-    const char *s = ucrm_json__str(item, "archivedAt");
-    if (!s)
-        s = ucrm_json__str(item, "updatedAt");
-    int64_t ms;
-    return !s || !ucrm__parse_time(s, strlen(s), &ms) || ms >= since;
 }
 
 /* The phase after a finished one. */
@@ -349,38 +318,54 @@ static void append_cursor(ucrm_buf_t *u, const char *after) {
         ucrm_buf__urlencode(u, after, n);
 }
 
+/* A page's records into the page; protocol errors name the request. */
+static ucrm_err_t scan(pctx_t *p, hs_each_fn *each, hs_page_scan_t *ps, const char *what) {
+    char why[HS_WHY];
+    ucrm_err_t rc = hs_scan_page(p->o, &p->sel, ucrm_buf__str(&p->resp.body), p->resp.body.len, each, p, ps, why);
+    if (rc == UCRM_ERR_PROTOCOL)
+        return ucrm_call__protocol_error(p->call, &p->resp, what, why);
+    if (rc == UCRM_ERR_NOMEM)
+        return ucrm__fail(p->call->errp, rc, "out of memory");
+    return rc; /* the callbacks' own errors are already in errp */
+}
+
+static ucrm_err_t push(pctx_t *p, ucrm_record_t *rec) {
+    ucrm_err_t rc = ucrm_records__push(p->page, rec); /* takes rec, also on failure */
+    return rc < 0 ? ucrm__fail(p->call->errp, rc, "out of memory") : UCRM_OK;
+}
+
+/* Archived records changed since updated_since (archivedAt, else updatedAt), or all of them. */
+static ucrm_err_t on_listed(void *arg, ucrm_record_t *rec, const hs_info_t *info) {
+    pctx_t *p = arg;
+    if (p->it->mode == IT_ARCHIVED && p->it->has_since && info->has_changed && info->changed_ms < p->it->since) {
+        ucrm_record_destroy(rec);
+        return UCRM_OK;
+    }
+    return push(p, rec);
+}
+
 /* LIST and ARCHIVED pages. */
 static ucrm_err_t fetch_list(pctx_t *p) {
     hs_iter_t *it = p->it;
     bool archived = it->mode == IT_ARCHIVED;
     ucrm_req_t req;
-    cJSON *j = NULL;
+    hs_page_scan_t ps = {0};
     ucrm_req__init(&req, "GET", UCRM_RETRY_SAFE);
     ucrm_buf__printf(&req.url, "/crm/v3/objects/%s?limit=%d&archived=%s&", p->o->type, (int)p->limit,
                      archived ? "true" : "false");
     hs_sel_query(&p->sel, p->o, &req.url);
     if (it->after)
         append_cursor(&req.url, it->after);
-    ucrm_err_t rc = hs_send(p->call, &req, &p->resp, &j, "list");
-    cJSON *res = rc == UCRM_OK ? (cJSON *)results_of(p, j, "list", &rc) : NULL;
-    while (rc == UCRM_OK && res && res->child) {
-        cJSON *item = cJSON_DetachItemViaPointer(res, res->child);
-        if (archived && it->has_since && !archived_since(item, it->since))
-            cJSON_Delete(item);
-        else
-            rc = push_item(p, item, "list");
+    ucrm_err_t rc = hs_send(p->call, &req, &p->resp, NULL, "list");
+    if (rc == UCRM_OK)
+        rc = scan(p, on_listed, &ps, "list");
+    if (rc == UCRM_OK && ps.after && *ps.after) {
+        if (!ucrm__strset(&it->after, ps.after))
+            rc = ucrm__fail(p->call->errp, UCRM_ERR_NOMEM, "out of memory");
+    } else if (rc == UCRM_OK) {
+        next_phase(it);
     }
-    if (rc == UCRM_OK) {
-        const cJSON *next = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "paging"), "next"), "after");
-        if (cJSON_IsString(next) && *next->valuestring) {
-            if (!ucrm__strset(&it->after, next->valuestring))
-                rc = ucrm__fail(p->call->errp, UCRM_ERR_NOMEM, "out of memory");
-        } else {
-            next_phase(it);
-        }
-    }
-    cJSON_Delete(j);
+    hs_page_scan_free(&ps);
     return rc;
 }
 
@@ -411,44 +396,43 @@ static void search_body(pctx_t *p, ucrm_buf_t *b) {
     ucrm_buf__free(&f);
 }
 
-/* The last-modified time of a search result (its property, else updatedAt). */
-static bool item_ts(const hs_obj_t *o, const cJSON *item, int64_t *ms) {
-    const char *s = ucrm_json__str(cJSON_GetObjectItemCaseSensitive(item, "properties"), o->modified);
-    if (!s || !*s)
-        s = ucrm_json__str(item, "updatedAt");
-    if (!s)
-        return false;
-    size_t n = strlen(s);
-    if (strspn(s, "0123456789") == n)
-        return ucrm__parse_i64(s, ms);
-    return ucrm__parse_time(s, n, ms);
-}
-
 /* Decides whether a search result is new (and updates the keyset state). */
-static ucrm_err_t keyset_step(pctx_t *p, const cJSON *item, bool *keep) {
+static ucrm_err_t keyset_step(pctx_t *p, const hs_info_t *info, bool *keep) {
     hs_iter_t *it = p->it;
-    char id[32];
-    int64_t ts;
     *keep = true;
-    if (!hs_id_text(cJSON_GetObjectItemCaseSensitive(item, "id"), id))
-        return ucrm_call__protocol_error(p->call, &p->resp, "search", "a result has no id");
+    if (!info->id[0])
+        return ucrm_call__protocol_error(p->call, &p->resp, "search", "a result has no usable id");
     if (it->mode == IT_KEY_ID || it->mode == IT_TIE) {
-        *keep = !(it->mode == IT_TIE && seen_has(it, id));
-        return ucrm__strset(&it->last_id, id) ? UCRM_OK : ucrm__fail(p->call->errp, UCRM_ERR_NOMEM, "out of memory");
+        *keep = !(it->mode == IT_TIE && seen_has(it, info->id));
+        return ucrm__strset(&it->last_id, info->id) ? UCRM_OK
+                                                    : ucrm__fail(p->call->errp, UCRM_ERR_NOMEM, "out of memory");
     }
-    if (!item_ts(p->o, item, &ts))
+    if (!info->has_modified)
         return ucrm_call__protocol_error(p->call, &p->resp, "search", "a result has no last-modified date");
-    if (ts < it->ts)
+    if (info->modified_ms < it->ts)
         return UCRM_OK; /* outside the filter: HubSpot should not return it; keep it, it moves nothing */
-    if (ts == it->ts && seen_has(it, id)) {
+    if (info->modified_ms == it->ts && seen_has(it, info->id)) {
         *keep = false;
         return UCRM_OK;
     }
-    if (ts > it->ts) {
+    if (info->modified_ms > it->ts) {
         seen_clear(it);
-        it->ts = ts;
+        it->ts = info->modified_ms;
     }
-    return seen_add(it, id) ? UCRM_OK : ucrm__fail(p->call->errp, UCRM_ERR_NOMEM, "out of memory");
+    return seen_add(it, info->id) ? UCRM_OK : ucrm__fail(p->call->errp, UCRM_ERR_NOMEM, "out of memory");
+}
+
+static ucrm_err_t on_found(void *arg, ucrm_record_t *rec, const hs_info_t *info) {
+    pctx_t *p = arg;
+    bool keep;
+    p->found++;
+    ucrm_err_t rc = keyset_step(p, info, &keep);
+    if (rc < 0 || !keep) {
+        ucrm_record_destroy(rec);
+        return rc;
+    }
+    p->kept++;
+    return push(p, rec);
 }
 
 /* What follows a search page of n results of which kept were new. */
@@ -478,42 +462,30 @@ static void search_advance(pctx_t *p, size_t n, size_t kept) {
 
 static ucrm_err_t fetch_search(pctx_t *p, int64_t *total) {
     ucrm_req_t req;
-    cJSON *j = NULL;
+    hs_page_scan_t ps = {0};
     ucrm_req__init(&req, "POST", UCRM_RETRY_SAFE);
     req.bucket = UCRM_BUCKET_SEARCH;
     ucrm_buf__printf(&req.url, "/crm/v3/objects/%s/search", p->o->type);
     search_body(p, &req.body);
-    ucrm_err_t rc = hs_send(p->call, &req, &p->resp, &j, "search");
-    cJSON *res = rc == UCRM_OK ? (cJSON *)results_of(p, j, "search", &rc) : NULL;
-    size_t n = 0, kept = 0, first = p->page->n;
-    while (rc == UCRM_OK && res && res->child) {
-        cJSON *item = cJSON_DetachItemViaPointer(res, res->child);
-        bool keep;
-        n++;
-        rc = keyset_step(p, item, &keep);
-        if (rc == UCRM_OK && keep) {
-            kept++;
-            rc = push_item(p, item, "search");
-        } else {
-            cJSON_Delete(item);
-        }
-    }
-    int64_t t;
-    if (rc == UCRM_OK && !p->it->total_done && ucrm_json__i64(j, "total", &t) && t >= 0) {
-        *total = t;
+    size_t first = p->page->n;
+    ucrm_err_t rc = hs_send(p->call, &req, &p->resp, NULL, "search");
+    if (rc == UCRM_OK)
+        rc = scan(p, on_found, &ps, "search");
+    if (rc == UCRM_OK && !p->it->total_done && ps.total >= 0) {
+        *total = ps.total;
         p->it->total_done = true;
     }
-    cJSON_Delete(j);
+    hs_page_scan_free(&ps);
     if (rc == UCRM_OK && p->sel.assoc && p->page->n > first)
         rc = hs_fill_accounts(p->call, p->o, p->page, first);
     if (rc == UCRM_OK)
-        search_advance(p, n, kept);
+        search_advance(p, p->found, p->kept);
     return rc;
 }
 
 ucrm_err_t hs_iter_fetch(ucrm_call_t *call, void *istate, ucrm_records_t *page, bool *more, int64_t *total) {
     hs_iter_t *cur = istate;
-    pctx_t p = {call, hs_obj(hs_state(call), cur->object), {0}, 0, NULL, page, {0}};
+    pctx_t p = {call, hs_obj(hs_state(call), cur->object), {0}, 0, NULL, page, {0}, 0, 0};
     *more = false;
     *total = -1;
     if (cur->mode == IT_DONE)

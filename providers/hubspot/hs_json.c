@@ -29,34 +29,37 @@ bool hj_string(hj_t *j, hj_str_t *out) {
         return false;
     const char *s = ++j->p;
     bool esc = false;
-    while (j->p < j->end) {
-        unsigned char c = (unsigned char)*j->p;
-        if (c == '"') {
+    for (;;) {
+        /* the closing quote is usually the next '"': find it fast, then check what lies before it */
+        const char *q = memchr(j->p, '"', (size_t)(j->end - j->p));
+        if (!q)
+            return false;
+        const char *b = memchr(j->p, '\\', (size_t)(q - j->p));
+        const char *stop = b ? b : q;
+        for (const char *c = j->p; c < stop; c++)
+            if ((unsigned char)*c < 0x20)
+                return false;
+        if (!b) {
             out->s = s;
-            out->len = (size_t)(j->p - s);
+            out->len = (size_t)(q - s);
             out->esc = esc;
-            j->p++;
+            j->p = q + 1;
             return true;
         }
-        if (c < 0x20)
+        esc = true;
+        j->p = b + 1; /* an escape: validate it, then look for the closing quote again */
+        if (j->p >= j->end)
             return false;
-        if (c == '\\') {
-            esc = true;
-            if (++j->p >= j->end)
+        char c = *j->p;
+        if (c == 'u') {
+            if (j->end - j->p < 5 || !hexd(j->p[1]) || !hexd(j->p[2]) || !hexd(j->p[3]) || !hexd(j->p[4]))
                 return false;
-            c = (unsigned char)*j->p;
-            if (c == 'u') {
-                if (j->end - j->p < 5 || !hexd(j->p[1]) || !hexd(j->p[2]) || !hexd(j->p[3]) || !hexd(j->p[4]))
-                    return false;
-                j->p += 4;
-            } else if (!(c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' ||
-                         c == 't')) {
-                return false;
-            }
+            j->p += 4;
+        } else if (!(c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't')) {
+            return false;
         }
         j->p++;
     }
-    return false;
 }
 
 static bool digits(hj_t *j) {

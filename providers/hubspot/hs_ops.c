@@ -47,26 +47,29 @@ static ucrm_err_t read_fail(ucrm_call_t *call, const ucrm_resp_t *resp, ucrm_err
 
 /* ---------------------------------------------------------------------------------------------- get */
 
+/* Reads a response body holding one object (read in place; the text becomes the record's payload). */
+static ucrm_err_t read_object(ucrm_call_t *call, const hs_obj_t *o, const hs_sel_t *sel, const ucrm_resp_t *resp,
+                              ucrm_record_t **out, const char *what) {
+    char why[HS_WHY];
+    if (!resp->body.len)
+        return ucrm_call__protocol_error(call, resp, what, "empty body");
+    ucrm_err_t rc = hs_record_scan(o, sel, resp->body.ptr, resp->body.len, out, NULL, why);
+    return rc < 0 ? read_fail(call, resp, rc, what, why) : UCRM_OK;
+}
+
 static ucrm_err_t get_once(ucrm_call_t *call, const hs_obj_t *o, const hs_sel_t *sel, const char *id,
                            bool archived, ucrm_record_t **out) {
     ucrm_req_t req;
     ucrm_resp_t resp = {0};
-    cJSON *j = NULL;
     ucrm_req__init(&req, "GET", UCRM_RETRY_SAFE);
     url_object(&req.url, o, id);
     ucrm_buf__putc(&req.url, '?');
     hs_sel_query(sel, o, &req.url);
     if (archived)
         ucrm_buf__puts(&req.url, "&archived=true");
-    ucrm_err_t rc = hs_send(call, &req, &resp, &j, "get");
-    if (rc == UCRM_OK) {
-        char why[HS_WHY];
-        rc = hs_record_from(o, sel, j, true, out, why);
-        if (rc < 0)
-            rc = read_fail(call, &resp, rc, "get", why);
-    } else {
-        cJSON_Delete(j);
-    }
+    ucrm_err_t rc = hs_send(call, &req, &resp, NULL, "get");
+    if (rc == UCRM_OK)
+        rc = read_object(call, o, sel, &resp, out, "get");
     ucrm_resp__free(&resp);
     return rc;
 }
@@ -160,21 +163,38 @@ static ucrm_err_t apply_assoc(ucrm_call_t *call, const hs_obj_t *o, const char *
 
 /* ---------------------------------------------------------------------------------------------- writes */
 
-/* Reads a write response back into rec (fields HubSpot returned; the caller's others stay). */
-static ucrm_err_t read_back(ucrm_call_t *call, const hs_obj_t *o, const ucrm_resp_t *resp, cJSON *item,
-                            ucrm_record_t *rec, const char *what) {
-    static const hs_sel_t wsel = {.all = true};
+/* What a write response is read with: every field it has, none it lacks, no associations. */
+static const hs_sel_t write_sel = {.all = true};
+
+static ucrm_err_t merge_into(ucrm_call_t *call, ucrm_record_t *rec, ucrm_record_t *tmp) {
+    ucrm_err_t rc = ucrm_record__merge(rec, tmp);
+    ucrm_record_destroy(tmp);
+    return rc < 0 ? ucrm__fail(call->errp, rc, "out of memory") : UCRM_OK;
+}
+
+/* Reads a write response (one object) back into rec: fields HubSpot returned; the caller's others stay. */
+static ucrm_err_t read_back(ucrm_call_t *call, const hs_obj_t *o, const ucrm_resp_t *resp, ucrm_record_t *rec,
+                            const char *what) {
+    ucrm_record_t *tmp = NULL;
+    ucrm_err_t rc = read_object(call, o, &write_sel, resp, &tmp, what);
+    return rc < 0 ? rc : merge_into(call, rec, tmp);
+}
+
+/* The same for an object inside a tree (the upsert's result). */
+static ucrm_err_t read_back_tree(ucrm_call_t *call, const hs_obj_t *o, const ucrm_resp_t *resp, cJSON *item,
+                                 ucrm_record_t *rec, const char *what) {
     ucrm_record_t *tmp = NULL;
     char why[HS_WHY];
-    ucrm_err_t rc = hs_record_from(o, &wsel, item, true, &tmp, why);
-    if (rc == UCRM_OK)
-        rc = ucrm_record__merge(rec, tmp);
-    ucrm_record_destroy(tmp);
-    if (rc == UCRM_ERR_NOMEM)
-        return ucrm__fail(call->errp, rc, "out of memory");
-    if (rc < 0)
-        return ucrm_call__protocol_error(call, resp, what, why);
-    return UCRM_OK;
+    ucrm_err_t rc = hs_record_from(o, &write_sel, item, true, &tmp, why);
+    return rc < 0 ? read_fail(call, resp, rc, what, why) : merge_into(call, rec, tmp);
+}
+
+/* The id of a created object whose answer could not be read in full, if it can be found. */
+static bool created_id(const ucrm_resp_t *resp, char idb[32]) {
+    cJSON *j = resp->body.len ? cJSON_ParseWithLength(resp->body.ptr, resp->body.len) : NULL;
+    bool ok = hs_id_text(cJSON_GetObjectItemCaseSensitive(j, "id"), idb);
+    cJSON_Delete(j);
+    return ok;
 }
 
 ucrm_err_t hs_create(ucrm_call_t *call, ucrm_record_t *rec) {
@@ -182,7 +202,6 @@ ucrm_err_t hs_create(ucrm_call_t *call, ucrm_record_t *rec) {
     ucrm_req_t req;
     ucrm_resp_t resp = {0};
     hs_wout_t w;
-    cJSON *j = NULL;
     ucrm_req__init(&req, "POST", UCRM_RETRY_UNSAFE);
     url_object(&req.url, o, NULL);
     ucrm_buf__puts(&req.body, "{\"properties\":");
@@ -195,24 +214,20 @@ ucrm_err_t hs_create(ucrm_call_t *call, ucrm_record_t *rec) {
     ucrm_buf__puts(&req.body, ",\"associations\":");
     hs_write_assoc_inputs(o, w.assoc > 0 ? w.company : NULL, &req.body);
     ucrm_buf__putc(&req.body, '}');
-    rc = hs_send(call, &req, &resp, &j, "create");
-    if (rc == UCRM_OK) {
-        char idb[32];
-        bool has_id = hs_id_text(cJSON_GetObjectItemCaseSensitive(j, "id"), idb);
-        if (has_id)
-            ucrm_record__set_id_n(rec, idb, strlen(idb));
-        rc = read_back(call, o, &resp, j, rec, "create");
-        if (rc == UCRM_ERR_PROTOCOL && has_id) {
-            /* created, and we know its id: the values the caller sent stand; do not invite a duplicate */
-            ucrm_error_destroy(call->errp ? *call->errp : NULL);
-            if (call->errp)
-                *call->errp = NULL;
-            rc = UCRM_OK;
-        } else if (rc == UCRM_ERR_PROTOCOL && call->errp && *call->errp && !(*call->errp)->is_static) {
-            ucrm_error__set_write_state(*call->errp, UCRM_WRITE_UNKNOWN);
-        }
-    } else {
-        cJSON_Delete(j);
+    rc = hs_send(call, &req, &resp, NULL, "create");
+    if (rc == UCRM_OK)
+        rc = read_back(call, o, &resp, rec, "create");
+    char idb[32];
+    if (rc == UCRM_ERR_PROTOCOL && resp.status / 100 == 2 && created_id(&resp, idb) &&
+        ucrm_record__set_id_n(rec, idb, strlen(idb)) == UCRM_OK) {
+        /* created, and we know its id: the values the caller sent stand; do not invite a duplicate */
+        ucrm_error_destroy(call->errp ? *call->errp : NULL);
+        if (call->errp)
+            *call->errp = NULL;
+        rc = UCRM_OK;
+    } else if (rc == UCRM_ERR_PROTOCOL && resp.status / 100 == 2 && call->errp && *call->errp &&
+               !(*call->errp)->is_static) {
+        ucrm_error__set_write_state(*call->errp, UCRM_WRITE_UNKNOWN);
     }
     ucrm_resp__free(&resp);
     return rc;
@@ -238,7 +253,6 @@ ucrm_err_t hs_update(ucrm_call_t *call, ucrm_record_t *rec) {
     ucrm_req_t req;
     ucrm_resp_t resp = {0};
     hs_wout_t w;
-    cJSON *j = NULL;
     ucrm_req__init(&req, "PATCH", UCRM_RETRY_IDEMPOTENT);
     url_object(&req.url, o, rec->id);
     ucrm_buf__puts(&req.body, "{\"properties\":");
@@ -248,11 +262,9 @@ ucrm_err_t hs_update(ucrm_call_t *call, ucrm_record_t *rec) {
         ucrm_req__free(&req);
         return rc < 0 ? rc : apply_assoc(call, o, rec->id, &w, false);
     }
-    rc = hs_send(call, &req, &resp, &j, "update");
+    rc = hs_send(call, &req, &resp, NULL, "update");
     if (rc == UCRM_OK)
-        rc = read_back(call, o, &resp, j, rec, "update");
-    else
-        cJSON_Delete(j);
+        rc = read_back(call, o, &resp, rec, "update");
     ucrm_resp__free(&resp);
     if (rc == UCRM_OK) {
         clean_written(o, rec);
@@ -335,7 +347,7 @@ ucrm_err_t hs_upsert(ucrm_call_t *call, ucrm_record_t *rec, const char *key_fiel
     if (rc == UCRM_OK)
         rc = upsert_result(call, o, &resp, j, &item);
     if (rc == UCRM_OK)
-        rc = read_back(call, o, &resp, item, rec, "upsert");
+        rc = read_back_tree(call, o, &resp, item, rec, "upsert");
     cJSON_Delete(j);
     ucrm_resp__free(&resp);
     if (rc == UCRM_OK) {

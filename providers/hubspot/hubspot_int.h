@@ -192,12 +192,11 @@ typedef struct hs_page_scan {
 } hs_page_scan_t;
 
 /* Reads every object of body's results array: calls each(arg, record, info) in order with a record built
- * from the object (its text kept as the raw payload) -- each takes the record, also when it returns an error --
- * or skip(arg, info) returns true to drop the object unread. UCRM_ERR_PROTOCOL with why for malformed text. */
+ * from the object (its text kept as the raw payload); each takes the record, also when it returns an error.
+ * UCRM_ERR_PROTOCOL with why for malformed text. Free ps with hs_page_scan_free() whatever the outcome. */
 typedef ucrm_err_t hs_each_fn(void *arg, ucrm_record_t *rec, const hs_info_t *info);
-typedef bool hs_skip_fn(void *arg, const hs_info_t *info);
 ucrm_err_t hs_scan_page(const hs_obj_t *o, const hs_sel_t *sel, const char *body, size_t len, hs_each_fn *each,
-                        hs_skip_fn *skip, void *arg, hs_page_scan_t *ps, char why[HS_WHY]);
+                        void *arg, hs_page_scan_t *ps, char why[HS_WHY]);
 void hs_page_scan_free(hs_page_scan_t *ps);
 /* Reads one object's JSON text into a record (its text kept as the raw payload). */
 ucrm_err_t hs_record_scan(const hs_obj_t *o, const hs_sel_t *sel, const char *text, size_t len,
