@@ -438,6 +438,16 @@ static void test_hubspot_iter__batch_split_refused(void **state) {
     assert_non_null(strstr(script_request_body(f->s, 4), "\"idProperty\":\"email\""));
     assert_null(strstr(script_request_body(f->s, 4), "\"email\":"));
     ucrm_batch_destroy(b);
+    /* a refusal about the request itself (no property named) is not split: one request, every input fails */
+    script_expect(f->s, "POST", "/crm/v3/objects/contacts/batch/upsert", "*", 400, NULL,
+                  "{\"status\":\"error\",\"message\":\"idProperty must name a unique property\",\"correlationId\":"
+                  "\"c\",\"category\":\"VALIDATION_ERROR\"}");
+    b = contacts_batch(UCRM_BATCH_UPSERT, emails, 4);
+    assert_int_equal(ucrm_batch_run(f->c, b, NULL, &e), UCRM_ERR_PARTIAL); /* the core's code when items failed */
+    for (size_t i = 0; i < 4; i++)
+        expect_item(b, i, NULL, UCRM_ERR_VALIDATION);
+    assert_int_equal(script_requests(f->s), 6);
+    ucrm_batch_destroy(b);
     ucrm_error_destroy(e);
     assert_true(hs_fx_done(f));
 }

@@ -272,10 +272,13 @@ static ucrm_err_t map_answer(ucrm_call_t *call, bctx_t *c, bitem_t **g, size_t n
 
 static ucrm_err_t send_group(bctx_t *c, bitem_t **g, size_t n);
 
-/* A request refused as a whole for its content (400/409: nothing was written). */
-static bool refused(ucrm_err_t rc, const ucrm_resp_t *resp) {
-    return (rc == UCRM_ERR_VALIDATION || rc == UCRM_ERR_CONFLICT || rc == UCRM_ERR_NOT_FOUND) &&
-           (resp->status == 400 || resp->status == 409 || resp->status == 404);
+/* A request refused as a whole because of some inputs' content (nothing was written): a value HubSpot names a
+ * property of, or a duplicate. A refusal that names no property (a bad idProperty, say) is about the request
+ * itself: splitting it would only repeat it. */
+static bool refused(ucrm_err_t rc, const ucrm_resp_t *resp, const ucrm_error_t *e) {
+    bool names_input = rc == UCRM_ERR_CONFLICT || (e && !e->is_static && e->field && *e->field);
+    return names_input && (rc == UCRM_ERR_VALIDATION || rc == UCRM_ERR_CONFLICT) &&
+           (resp->status == 400 || resp->status == 409);
 }
 
 /* The refusal of a group: one input is simply that input's error; several are split in halves and sent again
@@ -317,7 +320,7 @@ static ucrm_err_t send_group(bctx_t *c, bitem_t **g, size_t n) {
         }
     } else if (rc == UCRM_OK) {
         rc = map_answer(&sub, c, g, n, &resp, j);
-    } else if (refused(rc, &resp)) {
+    } else if (refused(rc, &resp, e)) {
         rc = on_refused(c, g, n, e);
         ucrm_error_destroy(e);
         e = NULL;

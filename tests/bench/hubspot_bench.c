@@ -49,7 +49,7 @@ static void report(const char *what, double *t, long n) {
     printf("%-58s median %8.2f us   p99 %8.2f us   (%ld runs)\n", what, t[n / 2], t[(n * 99) / 100], n);
 }
 
-static void die(const char *what) {
+_Noreturn static void die(const char *what) {
     fprintf(stderr, "hubspot_bench: %s\n", what);
     exit(1);
 }
