@@ -111,6 +111,32 @@ static void crud(hsfx_t *f, ucrm_object_t o, const char *create_json, const char
     assert_string_equal(hs_str(r, update_field), update_value);
     assert_string_equal(hs_str(r, check_field), check_value); /* untouched */
     ucrm_record_destroy(r);
+    /* found by search on the field, and by list and incremental list */
+    ucrm_iter_t *it = NULL;
+    must(ucrm_search(f->c, o, check_field, check_value, NULL, &it, &e), e, "search");
+    must(ucrm_iter_next(it, &r, &e), e, "search result");
+    assert_string_equal(ucrm_record_id(r), id);
+    assert_string_equal(hs_str(r, update_field), update_value);
+    ucrm_record_destroy(r);
+    assert_int_equal(ucrm_iter_next(it, &r, &e), UCRM_ITEROVER);
+    ucrm_iter_destroy(it);
+    for (int since = 0; since < 2; since++) {
+        ucrm_reqopts_t *lo = NULL;
+        ucrm_reqopts_new(&lo);
+        if (since)
+            ucrm_reqopts_set_updated_since(lo, "2020-01-01T00:00:00Z");
+        must(ucrm_list(f->c, o, lo, &it, &e), e, "list");
+        bool seen = false;
+        ucrm_err_t rc;
+        while ((rc = ucrm_iter_next(it, &r, &e)) == UCRM_OK) {
+            seen |= strcmp(ucrm_record_id(r), id) == 0;
+            ucrm_record_destroy(r);
+        }
+        assert_int_equal(rc, UCRM_ITEROVER);
+        assert_true(seen);
+        ucrm_iter_destroy(it);
+        ucrm_reqopts_destroy(lo);
+    }
     must(ucrm_delete(f->c, o, id, NULL, &e), e, "delete");
     assert_int_equal(ucrm_get(f->c, o, id, NULL, &r, &e), UCRM_ERR_NOT_FOUND);
     assert_int_equal(ucrm_delete(f->c, o, id, NULL, &e), UCRM_ERR_NOT_FOUND);
