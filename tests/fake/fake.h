@@ -264,7 +264,7 @@ typedef struct {
     fk_faults_t faults;
     void *cursors;                  /* soql.c query locators */
     void *jwt_key;                  /* EVP_PKEY * */
-    volatile int stopping;
+    int stopping;                   /* read/written with __atomic builtins (fk_stopping) */
     int seeding;                    /* /__fake/records inserts: no uniqueness checks */
 } fk_global_t;
 
@@ -274,6 +274,10 @@ extern fk_global_t G;
 int fk_parse_custom(const char *spec, int salesforce);
 
 /* http.c */
+static inline int fk_stopping(void)
+{
+    return __atomic_load_n(&G.stopping, __ATOMIC_ACQUIRE);
+}
 int fk_http_start(void);
 void fk_http_stop(void);
 int fk_http_port(void);

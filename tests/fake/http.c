@@ -266,7 +266,7 @@ static enum MHD_Result fk_handle(void *cls, struct MHD_Connection *conn, const c
         *req_cls = c;
     }
     if (c->phase == PH_RESUMED) {
-        if (c->resp.action != FK_ACT_RESPOND || G.stopping)
+        if (c->resp.action != FK_ACT_RESPOND || fk_stopping())
             return MHD_NO;
         return fk_queue(conn, &c->resp);
     }
@@ -305,7 +305,7 @@ static enum MHD_Result fk_handle(void *cls, struct MHD_Connection *conn, const c
         fk_resp_clear(&rs);
         return MHD_NO;
     }
-    if (delay_ms > 0 && !G.stopping) {
+    if (delay_ms > 0 && !fk_stopping()) {
         c->resp = rs;
         c->phase = PH_SUSPENDED;
         c->due_ns = fk_mono_ns() + delay_ms * 1000000LL;
@@ -403,7 +403,7 @@ int fk_http_port(void)
 
 void fk_http_stop(void)
 {
-    G.stopping = 1;
+    __atomic_store_n(&G.stopping, 1, __ATOMIC_RELEASE);
     if (g_timer_started) {
         pthread_mutex_lock(&g_tlock);
         g_timer_stop = 1;
