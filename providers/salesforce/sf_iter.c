@@ -116,6 +116,8 @@ static const char *updated_field(const sf_iter_t *it) {
 
 /* ---------------------------------------------------------------------------------------------- open */
 
+static ucrm_err_t build_query(ucrm_call_t *call, const sf_iter_t *it, const sf_pos_t *pos, ucrm_req_t *req);
+
 static ucrm_err_t too_old(ucrm_call_t *call, int64_t since, const char *earliest) {
     char t[32];
     ucrm__format_time(since, t);
@@ -181,6 +183,13 @@ ucrm_err_t sf_iter_open(ucrm_call_t *call, const ucrm_query_t *q, void **istate)
         rc = too_old(call, it->since, NULL);
     if (rc == UCRM_OK)
         rc = define(call, it, NULL);
+    if (rc == UCRM_OK) {
+        /* a query that cannot be sent (too long) is refused now rather than at the first ucrm_iter_next() */
+        ucrm_req_t req;
+        ucrm_req__init(&req, "GET", UCRM_RETRY_SAFE);
+        rc = build_query(call, it, &it->pos, &req);
+        ucrm_req__free(&req);
+    }
     if (rc < 0) {
         sf_iter_free(it);
         return rc;
