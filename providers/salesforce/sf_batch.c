@@ -125,8 +125,18 @@ static void result(const sf_objmap_t *m, ucrm_batch_op_t op, const cJSON *res, u
     }
     const cJSON *errs = cJSON_GetObjectItemCaseSensitive(res, "errors");
     const cJSON *e0 = cJSON_IsArray(errs) ? cJSON_GetArrayItem(errs, 0) : NULL;
-    fail_item(it, e0 ? sf_error__item(m, e0)
-                     : item_error(UCRM_ERR_VALIDATION, NULL, false, "%s", "Salesforce: the record failed (no error given)"));
+    if (!e0) {
+        fail_item(it, item_error(UCRM_ERR_VALIDATION, NULL, false, "%s", "Salesforce: the record failed (no error given)"));
+        return;
+    }
+    ucrm_error_t *e = sf_error__item(m, e0);
+    /* updating or deleting an id that names no record: INVALID_CROSS_REFERENCE_KEY without a field */
+    const cJSON *fields = cJSON_GetObjectItemCaseSensitive(e0, "fields");
+    if ((op == UCRM_BATCH_UPDATE || op == UCRM_BATCH_DELETE) && !e->is_static &&
+        ucrm__streq(ucrm_json__str(e0, "statusCode"), "INVALID_CROSS_REFERENCE_KEY") &&
+        (!cJSON_IsArray(fields) || cJSON_GetArraySize(fields) == 0))
+        e->code = UCRM_ERR_NOT_FOUND;
+    fail_item(it, e);
 }
 
 ucrm_err_t sf_batch_chunk(ucrm_call_t *call, ucrm_batch_op_t op, ucrm_object_t object, const char *key_field,

@@ -118,6 +118,9 @@ ucrm_err_t sf_map__value_text(const ucrm_record_t *rec, const char *name, ucrm_b
 bool sf_soql__quote(ucrm_buf_t *q, const char *s, size_t len);
 /* Appends a dateTime literal "2024-01-01T00:00:00Z" (seconds precision: Salesforce stores no milliseconds). */
 bool sf_soql__datetime(ucrm_buf_t *q, int64_t epoch_ms);
+/* The same with milliseconds when epoch_ms has any (Salesforce's own values never do; the restart condition
+ * after a lost query locator must match a stored value exactly). */
+bool sf_soql__datetime_exact(ucrm_buf_t *q, int64_t epoch_ms);
 /* Appends the select list for opts' fields (or the default one), always with Id, plus extra (NULL or a field
  * name the caller needs, e.g. SystemModstamp). INVALID_FIELD for a name that is not a field of the object. */
 ucrm_err_t sf_soql__select(const sf_objmap_t *m, const ucrm_reqopts_t *opts, const char *const *extra,

@@ -7,8 +7,9 @@
  * through /query (or /queryAll with include_deleted), paged lazily with nextRecordsUrl; the page size is the
  * Sforce-Query-Options batchSize (200..2000). The order makes the iteration restartable: a query locator that
  * Salesforce no longer knows (INVALID_QUERY_LOCATOR: locators expire after inactivity and are limited per user)
- * is replaced by the same query from the last record handed out (SystemModstamp >= its second), records already
- * seen being dropped: no record is lost, a record modified during the iteration may come twice.
+ * is replaced by the same query continued after the last record handed out ((SystemModstamp, Id) greater than
+ * its own): no record is lost, and a record modified during the iteration may come twice (as it may with any
+ * SystemModstamp-ordered read).
  *
  * Incremental sync (updated_since + include_deleted): after the query pages, a pass over
  * sobjects/<SObject>/deleted/?start=<updated_since>&end=<when the pass starts> yields {id, is_deleted: true,
@@ -215,8 +216,14 @@ static ucrm_err_t build_query(ucrm_call_t *call, const sf_iter_t *it, const sf_p
         glue = " AND ";
     }
     if (pos->skip_id) {
-        ucrm_buf__printf(&q, "%s%s >= ", glue, upd);
-        sf_soql__datetime(&q, pos->skip_ts);
+        /* after (SystemModstamp, Id) of the last record handed out, in the ORDER BY's terms */
+        ucrm_buf__printf(&q, "%s(%s > ", glue, upd);
+        sf_soql__datetime_exact(&q, pos->skip_ts);
+        ucrm_buf__printf(&q, " OR (%s = ", upd);
+        sf_soql__datetime_exact(&q, pos->skip_ts);
+        ucrm_buf__puts(&q, " AND Id > ");
+        sf_soql__quote(&q, pos->skip_id, strlen(pos->skip_id));
+        ucrm_buf__puts(&q, "))");
     }
     ucrm_buf__printf(&q, " ORDER BY %s, Id", upd);
     ucrm_buf__puts(&req->url, it->st->data_path);

@@ -57,6 +57,14 @@ bool sf_soql__datetime(ucrm_buf_t *q, int64_t epoch_ms) {
     return ucrm_buf__putc(q, 'Z');
 }
 
+bool sf_soql__datetime_exact(ucrm_buf_t *q, int64_t epoch_ms) {
+    if (epoch_ms % 1000 == 0)
+        return sf_soql__datetime(q, epoch_ms);
+    char t[32];
+    ucrm__format_time(epoch_ms, t);
+    return ucrm_buf__puts(q, t);
+}
+
 /* ---------------------------------------------------------------------------------------------- select */
 
 typedef struct sel {
