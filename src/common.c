@@ -508,8 +508,27 @@ void ucrm__format_time(int64_t epoch_ms, char out[32]) {
     civil_from_days(days, &y, &m, &d);
     unsigned msec = (unsigned)(rem % 1000);
     unsigned secs = (unsigned)(rem / 1000);
-    snprintf(out, 32, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", (int)y, m, d, secs / 3600, (secs / 60) % 60,
-             secs % 60, msec);
+    if (y < 0 || y > 9999) {
+        snprintf(out, 32, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", (int)y, m, d, secs / 3600, (secs / 60) % 60,
+                 secs % 60, msec);
+        return;
+    }
+    /* the common case by hand: snprintf was a tenth of a record's conversion time */
+    unsigned v[] = {(unsigned)y / 100, (unsigned)y % 100, m, d, secs / 3600, (secs / 60) % 60, secs % 60};
+    static const char sep[] = {0, 0, '-', '-', 'T', ':', ':'}; /* written before each pair of digits */
+    char *o = out;
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        if (sep[i])
+            *o++ = sep[i];
+        *o++ = (char)('0' + v[i] / 10);
+        *o++ = (char)('0' + v[i] % 10);
+    }
+    *o++ = '.';
+    *o++ = (char)('0' + msec / 100);
+    *o++ = (char)('0' + msec / 10 % 10);
+    *o++ = (char)('0' + msec % 10);
+    *o++ = 'Z';
+    *o = '\0';
 }
 
 void ucrm__format_date(int64_t epoch_ms, char out[16]) {

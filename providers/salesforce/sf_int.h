@@ -67,6 +67,7 @@ typedef struct sf_objmap {
     sf_entry_t entries[SF_MAX_ENTRIES];
     size_t nentries;
     char *names[SF_MAX_SLOTS];      /* distinct Salesforce field names (owned) */
+    size_t lens[SF_MAX_SLOTS];      /* their lengths */
     size_t nnames;
     uint8_t hash[SF_HASH_SIZE];     /* case-insensitive name -> slot + 1 (0 = empty) */
     int updated_slot;               /* the field behind updated_at (SystemModstamp): ordering and filters */

@@ -87,8 +87,10 @@ static const char *const sobjects[] = {"Contact", "Account", "Opportunity"};
 
 static uint32_t name_hash(const char *s, size_t n) {
     uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint32_t)tolower((unsigned char)s[i])) * 16777619u;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u; /* ASCII case folding, as SOQL names */
+    }
     return h;
 }
 
@@ -98,7 +100,23 @@ int sf_map__slot(const sf_objmap_t *m, const char *name, size_t len) {
         if (!s)
             return -1;
         const char *n = m->names[s - 1];
-        if (strncasecmp(n, name, len) == 0 && n[len] == '\0')
+        if (m->lens[s - 1] == len && (memcmp(n, name, len) == 0 || strncasecmp(n, name, len) == 0))
+            return s - 1;
+    }
+}
+
+/* sf_map__slot for a NUL-terminated name, hashing and measuring it in one pass (the per-member hot path). */
+static int slot_of(const sf_objmap_t *m, const char *name) {
+    uint32_t h = 2166136261u;
+    size_t len = 0;
+    for (unsigned char c; (c = (unsigned char)name[len]) != '\0'; len++)
+        h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
+    for (h &= SF_HASH_SIZE - 1;; h = (h + 1) & (SF_HASH_SIZE - 1)) {
+        int s = m->hash[h];
+        if (!s)
+            return -1;
+        const char *n = m->names[s - 1];
+        if (m->lens[s - 1] == len && (memcmp(n, name, len) == 0 || strncasecmp(n, name, len) == 0))
             return s - 1;
     }
 }
@@ -128,6 +146,7 @@ static int add_name(sf_objmap_t *m, const char *name) {
         return s;
     if (m->nnames >= SF_MAX_SLOTS || !(m->names[m->nnames] = ucrm__strdup(name)))
         return -1;
+    m->lens[m->nnames] = len;
     uint32_t h = name_hash(name, len) & (SF_HASH_SIZE - 1);
     while (m->hash[h])
         h = (h + 1) & (SF_HASH_SIZE - 1);
@@ -367,6 +386,14 @@ static ucrm_err_t put_tree(rctx_t *c, const sf_entry_t *e, cJSON *j) {
     return put_rc(c, ucrm_record__put_json(c->rec, e->def->name, j), e, NULL);
 }
 
+/* Adds key (a static string: not copied) = item to obj; frees item when it cannot. */
+static bool add_cs(cJSON *obj, const char *key, cJSON *item) {
+    if (item && cJSON_AddItemToObjectCS(obj, key, item))
+        return true;
+    cJSON_Delete(item);
+    return false;
+}
+
 static ucrm_err_t read_phones(rctx_t *c, const sf_entry_t *e) {
     cJSON *arr = cJSON_CreateArray();
     bool ok = arr != NULL;
@@ -379,10 +406,11 @@ static ucrm_err_t read_phones(rctx_t *c, const sf_entry_t *e) {
             return put_rc(c, UCRM_ERR_PROTOCOL, e, "holds a phone number that is not a string");
         }
         cJSON *p = cJSON_CreateObject();
-        ok = p && cJSON_AddItemToArray(arr, p) && cJSON_AddStringToObject(p, "number", v->valuestring) &&
-             cJSON_AddStringToObject(p, "type", phones[i].type);
-        if (!p)
-            break;
+        ok = p && cJSON_AddItemToArray(arr, p);
+        if (!ok)
+            cJSON_Delete(p);
+        ok = ok && add_cs(p, "number", cJSON_CreateString(v->valuestring)) &&
+             add_cs(p, "type", cJSON_CreateStringReference(phones[i].type));
     }
     if (!ok) {
         cJSON_Delete(arr);
@@ -405,8 +433,7 @@ static ucrm_err_t read_address(rctx_t *c, const sf_entry_t *e) {
     bool ok = o != NULL;
     for (size_t i = 0; ok && i < e->nslot; i++) {
         const cJSON *v = c->vals[e->slot[i]];
-        ok = v && cJSON_IsString(v) ? cJSON_AddStringToObject(o, addr[i].key, v->valuestring) != NULL
-                                    : cJSON_AddNullToObject(o, addr[i].key) != NULL;
+        ok = add_cs(o, addr[i].key, v && cJSON_IsString(v) ? cJSON_CreateString(v->valuestring) : cJSON_CreateNull());
     }
     if (!ok) {
         cJSON_Delete(o);
@@ -523,7 +550,7 @@ static ucrm_err_t read_customs(rctx_t *c, const cJSON *item) {
     const cJSON *v;
     cJSON_ArrayForEach(v, item) {
         const char *k = v->string;
-        if (!k || strcmp(k, "attributes") == 0 || strcmp(k, "Id") == 0 || sf_map__slot(c->m, k, strlen(k)) >= 0)
+        if (!k || strcmp(k, "attributes") == 0 || strcmp(k, "Id") == 0 || slot_of(c->m, k) >= 0)
             continue;
         ucrm_err_t rc = ucrm_record__put_custom_json(c->rec, k, v);
         if (rc == UCRM_ERR_NOMEM)
@@ -548,7 +575,7 @@ ucrm_err_t sf_map__to_record(const sf_objmap_t *m, cJSON *item, ucrm_record_t **
         const char *k = v->string;
         if (!k)
             continue;
-        int s = sf_map__slot(m, k, strlen(k));
+        int s = slot_of(m, k);
         if (s >= 0)
             c.vals[s] = v;
         else if (strcmp(k, "Id") == 0)
