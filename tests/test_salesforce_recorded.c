@@ -192,6 +192,21 @@ static void test_salesforce_recorded__deal_conversion(void **state) {
         assert_string_equal(sft_str(r, "amount"), cases[i].amount);
         ucrm_record_destroy(r);
     }
+    /* currency only when asked for (CurrencyIsoCode exists in multi-currency orgs only) */
+    ucrm_reqopts_t *o = NULL;
+    ucrm_reqopts_new(&o);
+    ucrm_reqopts_set_fields(o, "amount,currency,lifecycle_stage_is_not_a_deal_field");
+    ucrm_record_t *g = NULL;
+    sft_want(ucrm_get(FX->c, UCRM_OBJECT_DEAL, "006xx000001T2ZzAAK", o, &g, &e), &e, UCRM_ERR_INVALID_FIELD);
+    ucrm_reqopts_set_fields(o, "amount,currency,pipeline");
+    script_expect(FX->s, "GET", V "/sobjects/Opportunity/006xx000001T2ZzAAK?fields=Id,Amount,CurrencyIsoCode", NULL,
+                  200, NULL, "{\"Id\":\"006xx000001T2ZzAAK\",\"Amount\":250000,\"CurrencyIsoCode\":\"EUR\"}");
+    sft_ok(ucrm_get(FX->c, UCRM_OBJECT_DEAL, "006xx000001T2ZzAAK", o, &g, &e), &e);
+    assert_string_equal(sft_str(g, "currency"), "EUR");
+    assert_string_equal(sft_str(g, "amount"), "250000");
+    assert_int_equal(ucrm_record_field_count(g), 2);
+    ucrm_record_destroy(g);
+    ucrm_reqopts_destroy(o);
     /* closed but IsWon not selected: status is left unset rather than guessed */
     expect_deal("006xx000001T2ZzAAK", "\"IsClosed\":true,\"CloseDate\":\"2026-02-28\",\"Probability\":75");
     ucrm_record_t *r = get(UCRM_OBJECT_DEAL, "006xx000001T2ZzAAK", UCRM_OK, &e);

@@ -97,6 +97,8 @@ const sf_entry_t *sf_map__entry(const sf_objmap_t *m, const char *unified);
 void sf_map__unified_name(const sf_objmap_t *m, const char *sf_field, char *out, size_t outsz);
 /* Is name usable as a Salesforce field API name (letter first, then letters, digits, underscores)? */
 bool sf_map__valid_name(const char *name);
+/* The Salesforce field of a custom.<Name> field name; UCRM_ERR_INVALID_FIELD when Name is not an API name. */
+ucrm_err_t sf_map__custom_name(const sf_objmap_t *m, const char *name, const char **sf, ucrm_error_t **errp);
 
 /* Salesforce record JSON -> a new unified record (takes ownership of item: it becomes the remote payload).
  * UCRM_ERR_PROTOCOL (message names the field) when a value cannot be read; item is freed on failure. */
@@ -138,6 +140,8 @@ ucrm_err_t sf_del(ucrm_call_t *call, ucrm_object_t object, const char *id);
 ucrm_err_t sf_upsert(ucrm_call_t *call, ucrm_record_t *rec, const char *key_field);
 /* Runs req (freed here) and parses a JSON body when json is not NULL. */
 ucrm_err_t sf_run(ucrm_call_t *call, ucrm_req_t *req, ucrm_resp_t *resp, cJSON **json, const char *what);
+/* The same when only the JSON body matters. */
+ucrm_err_t sf_run_json(ucrm_call_t *call, ucrm_req_t *req, cJSON **json, const char *what);
 /* Appends "/services/data/vXX.X/sobjects/<SObject>" to url. */
 void sf_sobject_path(const sf_state_t *st, const sf_objmap_t *m, ucrm_buf_t *url);
 

@@ -265,14 +265,12 @@ static ucrm_err_t query_request(ucrm_call_t *call, const sf_iter_t *it, sf_pos_t
             ucrm_req__free(&req);
             return rc;
         }
-        ucrm_resp_t resp = {0};
         ucrm_error_t *err = NULL;
         ucrm_call_t c = *call;
         c.errp = &err;
-        rc = sf_run(&c, &req, &resp, j, it->q.search_field ? "search" : "list");
+        rc = sf_run_json(&c, &req, j, it->q.search_field ? "search" : "list");
         bool lost = rc < 0 && pos->phase == PH_MORE && attempt == 0 &&
                     ucrm__streq(ucrm_error_provider_code(err), "INVALID_QUERY_LOCATOR");
-        ucrm_resp__free(&resp);
         if (!lost) {
             if (rc < 0)
                 ucrm__give(call->errp, err);
@@ -383,10 +381,8 @@ static ucrm_err_t deleted_list(ucrm_call_t *call, sf_iter_t *it, int64_t end) {
     replication_time(&req.url, start);
     ucrm_buf__puts(&req.url, "&end=");
     replication_time(&req.url, end);
-    ucrm_resp_t resp = {0};
     cJSON *j = NULL;
-    ucrm_err_t rc = sf_run(call, &req, &resp, &j, "list (deleted records)");
-    ucrm_resp__free(&resp);
+    ucrm_err_t rc = sf_run_json(call, &req, &j, "list (deleted records)");
     if (rc < 0)
         return rc;
     cJSON *list = cJSON_DetachItemFromObjectCaseSensitive(j, "deletedRecords");
@@ -428,10 +424,8 @@ static ucrm_err_t existing(ucrm_call_t *call, const sf_iter_t *it, const cJSON *
         ucrm_req__free(&req);
         return ucrm__fail(call->errp, UCRM_ERR_NOMEM, "out of memory");
     }
-    ucrm_resp_t resp = {0};
     cJSON *j = NULL;
-    ucrm_err_t rc = sf_run(call, &req, &resp, &j, "list (deleted records)");
-    ucrm_resp__free(&resp);
+    ucrm_err_t rc = sf_run_json(call, &req, &j, "list (deleted records)");
     if (rc < 0)
         return rc;
     const cJSON *records = cJSON_GetObjectItemCaseSensitive(j, "records"), *r;

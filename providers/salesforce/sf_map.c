@@ -138,6 +138,15 @@ bool sf_map__valid_name(const char *name) {
     return true;
 }
 
+ucrm_err_t sf_map__custom_name(const sf_objmap_t *m, const char *name, const char **sf, ucrm_error_t **errp) {
+    *sf = name + UCRM_CUSTOM_PREFIX_LEN;
+    if (sf_map__valid_name(*sf))
+        return UCRM_OK;
+    return ucrm__fail(errp, UCRM_ERR_INVALID_FIELD,
+                      "%s: '%s' is not a Salesforce field API name (letters, digits and underscores)",
+                      ucrm_object_name(m->object), name);
+}
+
 /* Adds (or finds) a field name; returns its slot, -1 on OOM or when the map is full. */
 static int add_name(sf_objmap_t *m, const char *name) {
     size_t len = strlen(name);
@@ -633,6 +642,18 @@ static ucrm_err_t bad_value(wctx_t *w, const ucrm_fval_t *f, const char *why) {
     return ucrm__give(w->errp, e);
 }
 
+/* Every slot of e as a member: the string in vals[i], or null. */
+static ucrm_err_t write_slots(wctx_t *w, const sf_entry_t *e, const cJSON *const *vals) {
+    for (size_t i = 0; i < e->nslot; i++) {
+        member(w, w->m->names[e->slot[i]]);
+        if (vals[i])
+            ucrm_buf__json_str(w->b, vals[i]->valuestring, strlen(vals[i]->valuestring));
+        else
+            ucrm_buf__puts(w->b, "null");
+    }
+    return UCRM_OK;
+}
+
 static ucrm_err_t write_phones(wctx_t *w, const sf_entry_t *e, const ucrm_fval_t *f) {
     const cJSON *num[UCRM__ARRAY_LEN(phones)] = {NULL};
     const cJSON *p;
@@ -653,14 +674,7 @@ static ucrm_err_t write_phones(wctx_t *w, const sf_entry_t *e, const ucrm_fval_t
             num[k] = n;
         }
     }
-    for (size_t i = 0; i < e->nslot; i++) {
-        member(w, w->m->names[e->slot[i]]);
-        if (num[i])
-            ucrm_buf__json_str(w->b, num[i]->valuestring, strlen(num[i]->valuestring));
-        else
-            ucrm_buf__puts(w->b, "null");
-    }
-    return UCRM_OK;
+    return write_slots(w, e, num);
 }
 
 static ucrm_err_t write_address(wctx_t *w, const sf_entry_t *e, const ucrm_fval_t *f) {
@@ -678,14 +692,7 @@ static ucrm_err_t write_address(wctx_t *w, const sf_entry_t *e, const ucrm_fval_
             part[k] = cJSON_IsString(v) ? v : NULL;
         }
     }
-    for (size_t i = 0; i < e->nslot; i++) {
-        member(w, w->m->names[e->slot[i]]);
-        if (part[i])
-            ucrm_buf__json_str(w->b, part[i]->valuestring, strlen(part[i]->valuestring));
-        else
-            ucrm_buf__puts(w->b, "null");
-    }
-    return UCRM_OK;
+    return write_slots(w, e, part);
 }
 
 static ucrm_err_t write_list(wctx_t *w, const sf_entry_t *e, const ucrm_fval_t *f) {
@@ -739,11 +746,10 @@ static ucrm_err_t write_plain(wctx_t *w, const sf_entry_t *e, const ucrm_fval_t 
 }
 
 static ucrm_err_t write_custom(wctx_t *w, const ucrm_fval_t *f) {
-    const char *name = f->name + UCRM_CUSTOM_PREFIX_LEN;
-    if (!sf_map__valid_name(name))
-        return ucrm__fail(w->errp, UCRM_ERR_INVALID_FIELD,
-                          "%s: '%s' is not a Salesforce field API name (letters, digits and underscores)",
-                          ucrm_object_name(w->m->object), f->name);
+    const char *name;
+    ucrm_err_t rc = sf_map__custom_name(w->m, f->name, &name, w->errp);
+    if (rc < 0)
+        return rc;
     int s = sf_map__slot(w->m, name, strlen(name));
     if (s >= 0) {
         char uni[300];
@@ -798,14 +804,8 @@ ucrm_err_t sf_map__plain_field(const sf_objmap_t *m, const char *name, const cha
                                ucrm_error_t **errp) {
     const char *obj = ucrm_object_name(m->object);
     if (ucrm_model__is_custom(name)) {
-        const char *sf = name + UCRM_CUSTOM_PREFIX_LEN;
-        if (!sf_map__valid_name(sf))
-            return ucrm__fail(errp, UCRM_ERR_INVALID_FIELD,
-                              "%s: '%s' is not a Salesforce field API name (letters, digits and underscores)", obj,
-                              name);
-        *field = sf;
         *conv = SF_STR;
-        return UCRM_OK;
+        return sf_map__custom_name(m, name, field, errp);
     }
     if (strcmp(name, "id") == 0) {
         *field = "Id";

@@ -24,6 +24,13 @@ ucrm_err_t sf_run(ucrm_call_t *call, ucrm_req_t *req, ucrm_resp_t *resp, cJSON *
     return rc;
 }
 
+ucrm_err_t sf_run_json(ucrm_call_t *call, ucrm_req_t *req, cJSON **json, const char *what) {
+    ucrm_resp_t resp = {0};
+    ucrm_err_t rc = sf_run(call, req, &resp, json, what);
+    ucrm_resp__free(&resp);
+    return rc;
+}
+
 static const sf_state_t *state(const ucrm_call_t *call) { return ucrm_call__pstate(call); }
 
 /* A write answered 2xx whose body cannot be read: it happened, but the caller cannot know the outcome. */
@@ -32,6 +39,20 @@ static ucrm_err_t applied_but_unreadable(ucrm_call_t *call, const ucrm_resp_t *r
     ucrm_err_t rc = ucrm_call__protocol_error(call, resp, what, why);
     if (call->errp && *call->errp)
         ucrm_error__set_write_state(*call->errp, UCRM_WRITE_UNKNOWN);
+    return rc;
+}
+
+/* {"id":"...","success":true,...}: the id goes onto rec. */
+static ucrm_err_t read_back_id(ucrm_call_t *call, const ucrm_resp_t *resp, ucrm_record_t *rec, const char *what) {
+    cJSON *j = resp->body.len ? cJSON_ParseWithLength(resp->body.ptr, resp->body.len) : NULL;
+    const char *id = ucrm_json__str(j, "id");
+    ucrm_err_t rc;
+    if (!id || !*id)
+        rc = applied_but_unreadable(call, resp, what, "the answer has no record id");
+    else if ((rc = ucrm_record__set_id_n(rec, id, strlen(id))) < 0)
+        rc = rc == UCRM_ERR_NOMEM ? ucrm__fail(call->errp, rc, "out of memory")
+                                  : applied_but_unreadable(call, resp, what, "unusable record id");
+    cJSON_Delete(j);
     return rc;
 }
 
@@ -49,11 +70,8 @@ ucrm_err_t sf_get(ucrm_call_t *call, ucrm_object_t object, const char *id, ucrm_
         ucrm_req__free(&req);
         return rc;
     }
-    ucrm_resp_t resp = {0};
     cJSON *j = NULL;
-    rc = sf_run(call, &req, &resp, &j, "get");
-    ucrm_resp__free(&resp);
-    if (rc < 0)
+    if ((rc = sf_run_json(call, &req, &j, "get")) < 0)
         return rc;
     return sf_map__to_record(m, j, out, call->errp);
 }
@@ -85,16 +103,8 @@ ucrm_err_t sf_create(ucrm_call_t *call, ucrm_record_t *rec) {
     ucrm_buf__putc(&req.url, '/');
     ucrm_resp_t resp = {0};
     rc = sf_run(call, &req, &resp, NULL, "create");
-    if (rc == UCRM_OK) {
-        cJSON *j = resp.body.len ? cJSON_ParseWithLength(resp.body.ptr, resp.body.len) : NULL;
-        const char *id = ucrm_json__str(j, "id");
-        if (!id || !*id)
-            rc = applied_but_unreadable(call, &resp, "create", "the answer has no record id");
-        else if ((rc = ucrm_record__set_id_n(rec, id, strlen(id))) < 0)
-            rc = rc == UCRM_ERR_NOMEM ? ucrm__fail(call->errp, rc, "out of memory")
-                                      : applied_but_unreadable(call, &resp, "create", "unusable record id");
-        cJSON_Delete(j);
-    }
+    if (rc == UCRM_OK)
+        rc = read_back_id(call, &resp, rec, "create");
     ucrm_resp__free(&resp);
     return rc;
 }
@@ -183,14 +193,7 @@ ucrm_err_t sf_upsert(ucrm_call_t *call, ucrm_record_t *rec, const char *key_fiel
     if (rc == UCRM_OK && resp.status == 300) {
         rc = multiple_matches(call, &resp, ext);
     } else if (rc == UCRM_OK && resp.status != 204) {
-        cJSON *j = resp.body.len ? cJSON_ParseWithLength(resp.body.ptr, resp.body.len) : NULL;
-        const char *id = ucrm_json__str(j, "id");
-        if (!id || !*id)
-            rc = applied_but_unreadable(call, &resp, "upsert", "the answer has no record id");
-        else if ((rc = ucrm_record__set_id_n(rec, id, strlen(id))) < 0)
-            rc = rc == UCRM_ERR_NOMEM ? ucrm__fail(call->errp, rc, "out of memory")
-                                      : applied_but_unreadable(call, &resp, "upsert", "unusable record id");
-        cJSON_Delete(j);
+        rc = read_back_id(call, &resp, rec, "upsert");
     }
     ucrm_resp__free(&resp);
     return rc;

@@ -78,11 +78,10 @@ static ucrm_err_t sel_name(const sf_objmap_t *m, sel_t *s, const char *name, ucr
     if (strcmp(name, "id") == 0)
         return UCRM_OK;
     if (ucrm_model__is_custom(name)) {
-        const char *sf = name + UCRM_CUSTOM_PREFIX_LEN;
-        if (!sf_map__valid_name(sf))
-            return ucrm__fail(errp, UCRM_ERR_INVALID_FIELD,
-                              "%s: '%s' is not a Salesforce field API name (letters, digits and underscores)", obj,
-                              name);
+        const char *sf;
+        ucrm_err_t rc = sf_map__custom_name(m, name, &sf, errp);
+        if (rc < 0)
+            return rc;
         int slot = sf_map__slot(m, sf, strlen(sf));
         if (slot >= 0) {
             s->slot[slot] = true;
