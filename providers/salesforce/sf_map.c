@@ -288,8 +288,10 @@ static ucrm_err_t init_object(sf_objmap_t *m, ucrm_object_t o, const ucrm_conf_t
     }
     ucrm_buf_t sel = UCRM_BUF_INIT;
     build_select(m, &sel);
-    if (sel.oom)
+    if (sel.oom) {
+        ucrm_buf__free(&sel);
         return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
+    }
     m->default_select = sel.ptr;
     return UCRM_OK;
 }
