@@ -521,7 +521,6 @@ static void test_salesforce_units__search_conditions(void **state) {
     }
     static const struct {
         const char *field, *value;
-        ucrm_err_t code;
     } bad[] = {{"close_date", "2024-02-30"}, {"close_date", "2024-01-01T00:00:00Z"}, {"amount", "1e5"},
                {"amount", "1.5.2"},          {"probability", "NaN"},            {"is_deleted", "yes"},
                {"status", "Open"},           {"created_at", "yesterday"},      {"name", NULL}};
