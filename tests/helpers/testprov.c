@@ -409,14 +409,19 @@ static const ucrm_provider_t test_provider = {
     .unified_field = tp_unified_field,
 };
 
-static ucrm_provider_t renamed; /* test_provider under another name (testprov_register_as) */
+static ucrm_provider_t as_salesforce; /* test_provider under the other name (testprov_register_as) */
 
 void testprov_register(void) { ucrm_provider__register_test(&test_provider); }
 
 void testprov_register_as(const char *name) {
-    renamed = test_provider;
-    renamed.name = strcmp(name, "salesforce") == 0 ? "salesforce" : "hubspot";
-    renamed.feature = strcmp(name, "salesforce") == 0 ? UCRM_FEATURE_SALESFORCE : UCRM_FEATURE_HUBSPOT;
-    ucrm_provider__register_test(&renamed);
+    if (strcmp(name, "salesforce") != 0) {
+        testprov_register();
+        return;
+    }
+    as_salesforce = test_provider;
+    as_salesforce.name = "salesforce";
+    as_salesforce.feature = UCRM_FEATURE_SALESFORCE;
+    ucrm_provider__register_test(&as_salesforce);
 }
+
 void testprov_unregister(void) { ucrm_provider__register_test(NULL); }
