@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define EV_MAX_BODY ((size_t)64 << 20)
+#define EV_MAX_BODY ((size_t)64 << 20) /* as ucrm_json__valid */
 #define EV_CHUNK 4096
 
 /* ---------------------------------------------------------------------------------------------- arena */
@@ -67,27 +67,6 @@ const char *ucrm_events__scratch_dup(ev_parse_t *ctx) {
 
 /* ---------------------------------------------------------------------------------------------- parse helpers */
 
-/* Is there a "\u0000" escape (an odd run of backslashes before the 'u')? cJSON would cut the string there. */
-static bool has_nul_escape(const char *s, size_t len) {
-    for (size_t i = 0; i + 6 <= len; i++) {
-        if (s[i] != '\\' || s[i + 1] != 'u' || memcmp(s + i + 2, "0000", 4) != 0)
-            continue;
-        size_t k = i;
-        while (k > 0 && s[k - 1] == '\\')
-            k--;
-        if ((i - k) % 2 == 0)
-            return true;
-    }
-    return false;
-}
-
-static bool only_space(const char *p, const char *end) {
-    for (; p < end; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-            return false;
-    return true;
-}
-
 static ucrm_err_t check_client(ev_parse_t *ctx, const ucrm_client_t *client, const char *provider) {
     if (!client)
         return UCRM_OK;
@@ -114,21 +93,18 @@ ucrm_err_t ucrm_events__begin(ev_parse_t *ctx, ucrm_events_t **out, const char *
     if (len > EV_MAX_BODY)
         return ucrm__fail(errp, UCRM_ERR_PROTOCOL, "%s events: body of %zu bytes is over the 64 MiB limit",
                           provider, len);
-    if (!ucrm__utf8_valid(body ? body : "", len))
-        return ucrm__fail(errp, UCRM_ERR_PROTOCOL, "%s events: body is not valid UTF-8", provider);
-    if (has_nul_escape(body, len))
-        return ucrm__fail(errp, UCRM_ERR_PROTOCOL, "%s events: body contains \\u0000", provider);
+    size_t at = 0;
+    const char *why = NULL;
+    if (!ucrm_json__valid(body ? body : "", len, &at, &why))
+        return ucrm__fail(errp, UCRM_ERR_PROTOCOL, "%s events: body is not valid JSON: %s at byte %zu", provider,
+                          why ? why : "malformed", at);
     if (!(ctx->evs = ucrm__calloc(1, sizeof *ctx->evs)))
         return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
-    const char *end = NULL;
-    ctx->evs->root = cJSON_ParseWithLengthOpts(body ? body : "", len, &end, 0);
-    if (!ctx->evs->root || !end || !only_space(end, (body ? body : "") + len)) {
-        bool trailing = ctx->evs->root != NULL;
-        size_t at = end && body && end >= body && end <= body + len ? (size_t)(end - body) : 0;
+    /* The text is valid JSON, so cJSON can fail only for lack of memory. */
+    if (!(ctx->evs->root = cJSON_ParseWithLength(body ? body : "", len))) {
         ucrm_events_destroy(ctx->evs);
         ctx->evs = NULL;
-        return ucrm__fail(errp, UCRM_ERR_PROTOCOL, "%s events: body is not valid JSON (%s at byte %zu)", provider,
-                          trailing ? "trailing data" : "syntax error", at);
+        return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
     }
     return UCRM_OK;
 }

@@ -15,6 +15,7 @@
  * Numbers are formatted and parsed in the "C" locale whatever the application's LC_NUMERIC says.
  */
 #include "record_int.h"
+#include "json_int.h"
 
 #include "error_int.h"
 
@@ -876,6 +877,19 @@ static bool js_scan(jscan_t *j) {
         if (!js_step(j, &st, stack, &depth))
             return false;
     }
+}
+
+/* json_int.h: the scanner as a validator for other modules (no allocation without collect). */
+bool ucrm_json__valid(const char *s, size_t len, size_t *err_pos, const char **err) {
+    jscan_t j;
+    memset(&j, 0, sizeof j);
+    j.s = s;
+    j.len = len;
+    if (len <= JSON_MAX_INPUT && js_scan(&j))
+        return true;
+    *err_pos = len > JSON_MAX_INPUT ? 0 : j.err_pos;
+    *err = len > JSON_MAX_INPUT ? "input over 64 MiB" : j.err;
+    return false;
 }
 
 /* Unescapes a validated string literal's body raw[0..n) into out (n + 1 bytes); returns the length. */

@@ -266,7 +266,7 @@ static void test_events__hubspot_malformed(void **state) {
     (void)state;
     HS_FAIL("", "not valid JSON");
     HS_FAIL("[{\"subscriptionType\":\"contact.creation\",\"objectId\":1,\"occurredAt\":1", "not valid JSON");
-    HS_FAIL("[] []", "trailing data");
+    HS_FAIL("[] []", "after the JSON value");
     HS_FAIL("{\"subscriptionType\":\"contact.creation\"}", "not a JSON array");
     HS_FAIL("\"x\"", "not a JSON array");
     HS_FAIL("[1]", "notification 0");
@@ -286,10 +286,12 @@ static void test_events__hubspot_malformed(void **state) {
     /* the second notification is bad: no partial batch */
     HS_FAIL("[{\"subscriptionType\":\"contact.creation\",\"objectId\":1,\"occurredAt\":1},{\"occurredAt\":2}]",
             "notification 1");
-    /* non-UTF-8, \u0000, an escaped backslash before u0000 is fine */
+    /* non-UTF-8, \u0000, an unpaired surrogate, a stray byte; an escaped backslash before u0000 is fine */
     HS_FAIL("[{\"subscriptionType\":\"contact.creation\xff\",\"objectId\":1,\"occurredAt\":1}]", "UTF-8");
     HS_FAIL("[{\"subscriptionType\":\"contact.propertyChange\",\"objectId\":1,\"occurredAt\":1,\"propertyName\":\"a\","
             "\"propertyValue\":\"x\\u0000y\"}]", "\\u0000");
+    HS_FAIL("[{\"subscriptionType\":\"contact.creation\",\"objectId\":1,\"occurredAt\":1,\"x\":\"\\ud800\"}]", "surrogate");
+    HS_FAIL("[{\"subscriptionType\":\"contact.creation\",\"objectId\":1,\"occurredAt\":1}\x80]", "at byte 68"); /* 0-based offset of the stray byte */
     ucrm_events_t *evs = hs_parse("[{\"subscriptionType\":\"contact.propertyChange\",\"objectId\":1,\"occurredAt\":1,"
                                   "\"propertyName\":\"a\",\"propertyValue\":\"x\\\\u0000y\"}]", NULL);
     assert_string_equal(ucrm_event_value(ucrm_events_get(evs, 0)), "x\\u0000y");

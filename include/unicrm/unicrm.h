@@ -1123,9 +1123,11 @@ typedef enum ucrm_event_kind_e {
  * @param client     optional: a HubSpot client whose field map names fields in unified terms ("firstname" ->
  *                   "first_name", including its mapping.* overrides); NULL reports every property as
  *                   "custom.<propertyName>". The client is only read during the call.
- * @returns UCRM_OK (also for an empty array); UCRM_ERR_PROTOCOL when the body is not valid UTF-8 JSON, not an
- *          array, or a notification lacks what its type needs (the message names its index; no partial batch is
- *          returned); UCRM_ERR_INVALID_ARG for NULL arguments or a client of another provider; UCRM_ERR_NOMEM.
+ * @returns UCRM_OK (also for an empty array); UCRM_ERR_PROTOCOL when the body is not strict JSON (the rules of
+ *          ucrm_record_new_from_json(): UTF-8, no "\u0000", numbers of at most 63 characters, nesting up to 64
+ *          levels; the message gives the byte offset), not an array, or a notification lacks what its type needs
+ *          (the message names its index; no partial batch is returned); UCRM_ERR_INVALID_ARG for NULL arguments or
+ *          a client of another provider; UCRM_ERR_NOMEM.
  * @remark Threading: any thread; the client may be in use by other threads.
  * @since 1.0.0
  */
