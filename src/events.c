@@ -153,6 +153,30 @@ const char *ucrm_events__field(ev_parse_t *ctx, ucrm_object_t object, const char
     return ucrm_events__scratch_dup(ctx);
 }
 
+void ucrm_events__i64_text(int64_t v, char out[24]) {
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t o = 0;
+    if (v < 0)
+        out[o++] = '-';
+    while (n)
+        out[o++] = tmp[--n];
+    out[o] = '\0';
+}
+
+/* An integral double within +-2^53 (exactly representable), as int64. */
+static bool exact_int(double d, int64_t *out) {
+    if (d != floor(d) || fabs(d) > 9007199254740992.0)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
 const char *ucrm_events__scalar(ev_parse_t *ctx, const cJSON *v, bool *ok) {
     *ok = true;
     if (!v || cJSON_IsNull(v))
@@ -164,10 +188,10 @@ const char *ucrm_events__scalar(ev_parse_t *ctx, const cJSON *v, bool *ok) {
     const char *r = NULL;
     if (cJSON_IsNumber(v)) {
         char buf[40];
-        double d = v->valuedouble;
-        if (d == floor(d) && fabs(d) <= 9007199254740992.0)
-            snprintf(buf, sizeof buf, "%.0f", d);
-        else if (!ucrm_json__num_text(d, buf))
+        int64_t i;
+        if (exact_int(v->valuedouble, &i))
+            ucrm_events__i64_text(i, buf);
+        else if (!ucrm_json__num_text(v->valuedouble, buf))
             snprintf(buf, sizeof buf, "null");
         r = ucrm_events__strdup(ctx, buf, strlen(buf));
     } else {
@@ -184,11 +208,11 @@ const char *ucrm_events__id(ev_parse_t *ctx, const cJSON *v, bool *oom) {
         return *v->valuestring ? v->valuestring : NULL;
     if (!cJSON_IsNumber(v))
         return NULL;
-    double d = v->valuedouble;
-    if (d != floor(d) || fabs(d) > 9007199254740992.0)
+    int64_t i;
+    if (!exact_int(v->valuedouble, &i))
         return NULL;
-    char buf[32];
-    snprintf(buf, sizeof buf, "%.0f", d);
+    char buf[24];
+    ucrm_events__i64_text(i, buf);
     const char *r = ucrm_events__strdup(ctx, buf, strlen(buf));
     if (!r)
         *oom = true;

@@ -69,6 +69,8 @@ const char *ucrm_events__field(ev_parse_t *ctx, ucrm_object_t object, const char
  * other numbers in their shortest exact form, booleans "true"/"false", null as NULL (*ok true), anything else
  * compact JSON; *ok false on OOM. */
 const char *ucrm_events__scalar(ev_parse_t *ctx, const cJSON *v, bool *ok);
+/* Decimal text of v into out (>= 21 bytes), without printf. */
+void ucrm_events__i64_text(int64_t v, char out[24]);
 /* An id sent as a JSON string (non-empty) or an integral number within 2^53; NULL when absent or neither.
  * *oom set on OOM. */
 const char *ucrm_events__id(ev_parse_t *ctx, const cJSON *v, bool *oom);

@@ -13,7 +13,10 @@ const char *ucrm_json__str(const cJSON *obj, const char *key) {
 }
 
 bool ucrm_json__i64(const cJSON *obj, const char *key, int64_t *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return ucrm_json__item_i64(cJSON_GetObjectItemCaseSensitive(obj, key), out);
+}
+
+bool ucrm_json__item_i64(const cJSON *v, int64_t *out) {
     if (cJSON_IsString(v))
         return ucrm__parse_i64(v->valuestring, out);
     if (!cJSON_IsNumber(v))
