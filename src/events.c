@@ -281,7 +281,8 @@ typedef struct slot {
 
 /* The aspect of its record an event is about: events with the same slot key supersede each other. */
 static void slot_key(ucrm_buf_t *b, const ucrm_event_t *ev) {
-    ucrm_buf__printf(b, "%s\x1f%s\x1f", ev->object_name ? ev->object_name : "", ev->id);
+    ucrm_buf__printf(b, "%s\x1f%s\x1f%s\x1f", ev->account ? ev->account : "", ev->object_name ? ev->object_name : "",
+                     ev->id);
     switch (ev->kind) {
     case UCRM_EVENT_PROPERTY_CHANGED:
         ucrm_buf__printf(b, "f\x1f%s", ev->field ? ev->field : "");

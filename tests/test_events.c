@@ -584,6 +584,12 @@ static void test_events__keep_newest(void **state) {
     assert_int_equal(ucrm_events_keep_newest(evs, NULL), UCRM_OK); /* idempotent */
     assert_int_equal(ucrm_events_count(evs), 9);
     ucrm_events_destroy(evs);
+    /* the same object id in two HubSpot portals: two records */
+    evs = hs_parse("[" PC(1, 10, "email", "a") ",{\"subscriptionType\":\"contact.propertyChange\",\"objectId\":1,"
+                   "\"occurredAt\":20,\"propertyName\":\"email\",\"propertyValue\":\"b\",\"portalId\":2}]", NULL);
+    assert_int_equal(ucrm_events_keep_newest(evs, &removed), UCRM_OK);
+    assert_int_equal(removed, 0);
+    ucrm_events_destroy(evs);
     assert_int_equal(ucrm_events_keep_newest(NULL, &removed), UCRM_ERR_INVALID_ARG);
 }
 

@@ -1188,8 +1188,8 @@ UCRM_API ucrm_err_t ucrm_events_dedupe(ucrm_events_t *evs, size_t *removed, ucrm
  * @brief Keeps only the newest event by occurred-at (ties: the one received later) for each record and
  *        aspect, and sorts what is left by occurred-at, oldest first, so that applying them in order leaves the
  *        newest state. The aspects of a record are: each field (property changes), its lifecycle (created,
- *        updated, deleted, restored, merged, other), and each association (type and related id). Events without
- *        a record id are all kept. Neither provider guarantees delivery order, hence this.
+ *        updated, deleted, restored, merged), each unknown type, and each association (type and related id);
+ *        records of different HubSpot portals are different records. Events without a record id are all kept. Neither provider guarantees delivery order, hence this.
  * @param[out] removed  how many events were removed; may be NULL
  * @returns UCRM_OK, UCRM_ERR_INVALID_ARG, UCRM_ERR_NOMEM (the batch is then unchanged).
  * @remark Only events in this batch are compared: to reject an event older than one applied from an earlier
@@ -1255,7 +1255,7 @@ UCRM_API const char *ucrm_event_account_id(const ucrm_event_t *ev);
  *        HubSpot "hs:<portalId>:<objectId>:<occurredAt>:<subscriptionType>:<propertyName>" (association
  *        events add the related id, type and direction; eventId is not used: HubSpot says it is not unique);
  *        Salesforce "sf:<transactionKey>:<sequenceNumber>:<recordId>:<field>" (the replay id when the header
- *        lacks a transaction key).
+ *        lacks a transaction key). Salesforce keys are unique within one org: give each org its own store.
  * @since 1.0.0
  */
 UCRM_API const char *ucrm_event_key(const ucrm_event_t *ev);
@@ -1363,7 +1363,8 @@ typedef enum ucrm_sync_dir_e {
 
 /**
  * @brief An empty policy: no field is synchronised until ucrm_policy_set() says so. Echo fingerprints are kept
- *        for 1 hour, at most 100000 of them (see ucrm_policy_set_echo_window()).
+ *        for 1 hour, at most 100000 of them (see ucrm_policy_set_echo_window()). Fingerprints are keyed by object
+ *        and record id: use one policy per CRM account (HubSpot portal, Salesforce org).
  * @param[out] out  destroy with ucrm_policy_destroy()
  * @since 1.0.0
  */
