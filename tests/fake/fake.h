@@ -328,6 +328,7 @@ typedef struct {
     char type;           /* 's' string, 'n' number, 't' datetime, 'd' date, 'e' enumeration, 'b' bool */
     int readonly;
     int unique;
+    int custom;          /* from --hubspot-custom-properties */
 } fk_hs_prop_t;
 const fk_hs_prop_t *fk_hs_prop(int obj, const char *name);
 int fk_hs_obj_from_name(const char *name); /* contacts/contact/0-1 ... ; -1 unknown */
@@ -348,6 +349,7 @@ int fk_hs_default_type(int from_obj, int to_obj);
 
 /* hubspot routes */
 void fk_hs_route(fk_req_t *rq, fk_resp_t *rs);          /* hs_routes.c, /crm/v3/objects */
+void fk_hs_properties(fk_req_t *rq, fk_resp_t *rs, int obj, const char *name); /* hs_props.c */
 void fk_hs_batch(fk_req_t *rq, fk_resp_t *rs, int obj, const char *op); /* hs_batch.c */
 void fk_hs_search(fk_req_t *rq, fk_resp_t *rs, int obj); /* hs_search.c */
 void fk_hs_assoc_route(fk_req_t *rq, fk_resp_t *rs);    /* hs_assoc.c, /crm/v4 */
