@@ -7,13 +7,14 @@
 #include "client_int.h"
 #include "error_int.h"
 #include "json_int.h"
+#include "jsonscan_int.h"
 #include "model_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define EV_MAX_BODY ((size_t)64 << 20) /* as ucrm_json__valid */
+#define EV_MAX_BODY JSON_MAX_INPUT
 #define EV_CHUNK 4096
 
 /* ---------------------------------------------------------------------------------------------- arena */
@@ -93,11 +94,12 @@ ucrm_err_t ucrm_events__begin(ev_parse_t *ctx, ucrm_events_t **out, const char *
     if (len > EV_MAX_BODY)
         return ucrm__fail(errp, UCRM_ERR_PROTOCOL, "%s events: body of %zu bytes is over the 64 MiB limit",
                           provider, len);
-    size_t at = 0;
-    const char *why = NULL;
-    if (!ucrm_json__valid(body ? body : "", len, &at, &why))
+    /* Strict validation first (no allocation without collect): exact messages for malformed input, and cJSON
+     * (which cannot tell a syntax error from a failed allocation) then fails only for lack of memory. */
+    jscan_t j;
+    if (ucrm_jscan__run(&j, body ? body : "", len, false, NULL) != UCRM_OK)
         return ucrm__fail(errp, UCRM_ERR_PROTOCOL, "%s events: body is not valid JSON: %s at byte %zu", provider,
-                          why ? why : "malformed", at);
+                          j.err ? j.err : "malformed", j.err_pos);
     if (!(ctx->evs = ucrm__calloc(1, sizeof *ctx->evs)))
         return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
     /* The text is valid JSON, so cJSON can fail only for lack of memory. */

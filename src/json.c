@@ -43,9 +43,18 @@ bool ucrm_json__bool(const cJSON *obj, const char *key, bool *out) {
     return false;
 }
 
+static bool num_text(double v, char out[40]);
+
 bool ucrm_json__num_text(double v, char out[40]) {
     if (!isfinite(v))
         return false;
+    locale_t old = ucrm__c_locale_enter();
+    bool ok = num_text(v, out);
+    ucrm__c_locale_leave(old);
+    return ok;
+}
+
+static bool num_text(double v, char out[40]) {
     if (v == floor(v) && fabs(v) < 1e15) {
         snprintf(out, 40, "%.0f", v);
         return true;

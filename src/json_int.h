@@ -24,11 +24,4 @@ bool ucrm_json__num_text(double v, char out[40]);
 /* Appends key=value to an application/x-www-form-urlencoded body ('&' first when the body is not empty). */
 bool ucrm_json__form_add(ucrm_buf_t *body, const char *key, const char *value);
 
-/* Strict validation of JSON text without allocating (the record module's scanner, record.c): one value, UTF-8
- * strings, no \u0000 or unpaired surrogate, numbers of at most 63 characters, nesting up to 64 levels, at most
- * 64 MiB. On failure *err_pos and *err (static text) say where and why. cJSON accepts more (and cannot tell a
- * syntax error from a failed allocation); validating first gives exact messages and makes a later cJSON parse
- * failure mean out of memory. */
-bool ucrm_json__valid(const char *s, size_t len, size_t *err_pos, const char **err);
-
 #endif /* UCRM_JSON_INT_H */
