@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers/fake_test.h"
@@ -214,12 +215,86 @@ static void test_fake_robust__random_requests(void **state)
     still_alive();
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Inputs that would blow the stack or take exponential time in a naive parser or matcher. */
+static void test_fake_robust__pathological_patterns(void **state)
+{
+    (void)state;
+    size_t big = 60000;
+    char *v = malloc(big + 64);
+    memset(v, 'a', big);
+    v[big] = '\0';
+    char *body = malloc(big + 256);
+    sprintf(body, "[{\"LastName\":\"%s\"}]", v);
+    long st;
+    free(fake_request(F, "POST", "/__fake/records/salesforce/Contact", body, &st));
+    assert_int_equal(st, 201);
+    sprintf(body, "[{\"firstname\":\"%s\"}]", v);
+    free(fake_request(F, "POST", "/__fake/records/hubspot/contacts", body, &st));
+    assert_int_equal(st, 201);
+    free(body);
+    char *tok = fake_salesforce_token(F);
+    char line[400];
+    const char *h[3];
+    t_bearer(tok, line, sizeof line, h);
+    free(tok);
+    double t0 = now_s();
+    /* LIKE '%a%a%...%b' against 60,000 a's */
+    char q[4096] = "/services/data/v59.0/query/?q=SELECT+Id+FROM+Contact+WHERE+LastName+LIKE+'";
+    for (int i = 0; i < 40; i++)
+        strcat(q, "%25a");
+    strcat(q, "%25b'");
+    cJSON *j = t_call(F, "GET", q, h, NULL, 200);
+    assert_int_equal((int)t_num(j, "totalSize"), 0);
+    cJSON_Delete(j);
+    /* CONTAINS_TOKEN '*a*a*...*b' against the same */
+    char sb[1024] = "{\"filterGroups\":[{\"filters\":[{\"propertyName\":\"firstname\",\"operator\":\"CONTAINS_TOKEN\",\"value\":\"";
+    for (int i = 0; i < 40; i++)
+        strcat(sb, "*a");
+    strcat(sb, "*b\"}]}]}");
+    j = t_call(F, "POST", "/crm/v3/objects/contacts/search", T_PAT, sb, 200);
+    assert_int_equal((int)t_num(j, "total"), 0);
+    cJSON_Delete(j);
+    assert_true(now_s() - t0 < 10.0);
+    /* 20,000 nested parentheses and 20,000 NOTs: refused, not a stack overflow */
+    size_t n = 20000;
+    char *deep = malloc(n * 6 + 256);
+    strcpy(deep, "/services/data/v59.0/query/?q=SELECT+Id+FROM+Contact+WHERE+");
+    size_t w = strlen(deep);
+    memset(deep + w, '(', n);
+    strcpy(deep + w + n, "Email='x'");
+    w = strlen(deep);
+    memset(deep + w, ')', n);
+    deep[w + n] = '\0';
+    j = t_call(F, "GET", deep, h, NULL, 400);
+    assert_string_equal(t_str(j, "0.errorCode"), "MALFORMED_QUERY");
+    cJSON_Delete(j);
+    strcpy(deep, "/services/data/v59.0/query/?q=SELECT+Id+FROM+Contact+WHERE+");
+    w = strlen(deep);
+    for (size_t i = 0; i < n / 4; i++, w += 4) /* 20 kB: the URL must stay under the 64 kB header memory */
+        memcpy(deep + w, "NOT+", 4);
+    strcpy(deep + w, "Email='x'");
+    j = t_call(F, "GET", deep, h, NULL, 400);
+    assert_string_equal(t_str(j, "0.errorCode"), "MALFORMED_QUERY");
+    cJSON_Delete(j);
+    free(deep);
+    free(v);
+    still_alive();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fake_robust__malformed_http),
         cmocka_unit_test(test_fake_robust__oversized_chunked_body),
         cmocka_unit_test(test_fake_robust__random_requests),
+        cmocka_unit_test(test_fake_robust__pathological_patterns),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
