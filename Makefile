@@ -110,6 +110,10 @@ LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
 # Every providers/<name>/ with sources is built in and registered (src/providers.c).
 PROVIDER_NAMES := $(sort $(patsubst providers/%/,%,$(dir $(wildcard providers/*/*.c))))
 UCRM_CPPFLAGS += $(foreach p,$(PROVIDER_NAMES),-DUCRM_WITH_$(shell echo $(p) | tr a-z A-Z))
+# The registry must be recompiled when the set of adapters changes: a stamp that changes only then.
+PROVIDERS_STAMP := $(B)/providers.stamp
+$(shell mkdir -p $(B); [ "$$(cat $(PROVIDERS_STAMP) 2>/dev/null)" = "$(PROVIDER_NAMES)" ] || echo "$(PROVIDER_NAMES)" > $(PROVIDERS_STAMP))
+$(B)/obj/src/providers.o $(B)/obj/src/version.o: $(PROVIDERS_STAMP)
 
 SONAME     := libunicrm.so.$(VERSION_MAJOR)
 SHARED     := $(LIBOUT)/libunicrm.so.$(VERSION)
