@@ -110,6 +110,10 @@ LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
 # Every providers/<name>/ with sources is built in and registered (src/providers.c).
 PROVIDER_NAMES := $(sort $(patsubst providers/%/,%,$(dir $(wildcard providers/*/*.c))))
 UCRM_CPPFLAGS += $(foreach p,$(PROVIDER_NAMES),-DUCRM_WITH_$(shell echo $(p) | tr a-z A-Z))
+# The registry must be recompiled when the set of adapters changes: a stamp that changes only then.
+PROVIDERS_STAMP := $(B)/providers.stamp
+$(shell mkdir -p $(B); [ "$$(cat $(PROVIDERS_STAMP) 2>/dev/null)" = "$(PROVIDER_NAMES)" ] || echo "$(PROVIDER_NAMES)" > $(PROVIDERS_STAMP))
+$(B)/obj/src/providers.o $(B)/obj/src/version.o: $(PROVIDERS_STAMP)
 
 SONAME     := libunicrm.so.$(VERSION_MAJOR)
 SHARED     := $(LIBOUT)/libunicrm.so.$(VERSION)
@@ -200,7 +204,9 @@ check-symbols: $(SHARED)
 .PHONY: valgrind
 valgrind: check-build
 	@UCRM_FLAVOR=$(FLAVOR) UCRM_BUILD_DIR=$(B) UCRM_BIN_DIR=$(BINOUT) UCRM_LIB_DIR=$(LIBOUT) \
-	  UCRM_FAKE_BIN=$(FAKE_BIN) UCRM_VALGRIND=1 sh tests/tools/run-tests $(TEST_BIN)
+	  UCRM_FAKE_BIN=$(FAKE_BIN) UCRM_VALGRIND=1 \
+	  UCRM_FAKE_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+	  sh tests/tools/run-tests $(TEST_BIN)
 
 # ---------------------------------------------------------------------------------------------------- docs
 .PHONY: docs

@@ -101,6 +101,25 @@ void ucrm__free_secret(char *s) {
     ucrm__free(s);
 }
 
+/* ---------------------------------------------------------------------------------------------- C locale */
+
+#include <pthread.h>
+
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t c_locale;
+
+static void c_locale_init(void) { c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0); }
+
+locale_t ucrm__c_locale_enter(void) {
+    pthread_once(&c_locale_once, c_locale_init);
+    return c_locale ? uselocale(c_locale) : (locale_t)0;
+}
+
+void ucrm__c_locale_leave(locale_t old) {
+    if (old)
+        uselocale(old);
+}
+
 /* ---------------------------------------------------------------------------------------------- buffers */
 
 bool ucrm_buf__reserve(ucrm_buf_t *b, size_t extra) {
@@ -145,19 +164,21 @@ bool ucrm_buf__vprintf(ucrm_buf_t *b, const char *fmt, va_list ap) {
     va_list ap2;
     va_copy(ap2, ap);
     char small[256];
+    locale_t old = ucrm__c_locale_enter();
     int n = vsnprintf(small, sizeof small, fmt, ap2);
     va_end(ap2);
+    bool ok;
     if (n < 0) {
         b->oom = true;
-        return false;
+        ok = false;
+    } else if ((size_t)n < sizeof small) {
+        ok = ucrm_buf__append(b, small, (size_t)n);
+    } else if ((ok = ucrm_buf__reserve(b, (size_t)n))) {
+        vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+        b->len += (size_t)n;
     }
-    if ((size_t)n < sizeof small)
-        return ucrm_buf__append(b, small, (size_t)n);
-    if (!ucrm_buf__reserve(b, (size_t)n))
-        return false;
-    vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
-    b->len += (size_t)n;
-    return true;
+    ucrm__c_locale_leave(old);
+    return ok;
 }
 
 bool ucrm_buf__printf(ucrm_buf_t *b, const char *fmt, ...) {
@@ -299,7 +320,9 @@ bool ucrm__parse_double(const char *s, double *out) {
         return false;
     char *end = NULL;
     errno = 0;
+    locale_t old = ucrm__c_locale_enter();
     double v = strtod(s, &end);
+    ucrm__c_locale_leave(old);
     if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
         return false;
     *out = v;
@@ -509,8 +532,27 @@ void ucrm__format_time(int64_t epoch_ms, char out[32]) {
     civil_from_days(days, &y, &m, &d);
     unsigned msec = (unsigned)(rem % 1000);
     unsigned secs = (unsigned)(rem / 1000);
-    snprintf(out, 32, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", (int)y, m, d, secs / 3600, (secs / 60) % 60,
-             secs % 60, msec);
+    if (y < 0 || y > 9999) {
+        snprintf(out, 32, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", (int)y, m, d, secs / 3600, (secs / 60) % 60,
+                 secs % 60, msec);
+        return;
+    }
+    /* the common case by hand: snprintf was a tenth of a record's conversion time */
+    unsigned v[] = {(unsigned)y / 100, (unsigned)y % 100, m, d, secs / 3600, (secs / 60) % 60, secs % 60};
+    static const char sep[] = {0, 0, '-', '-', 'T', ':', ':'}; /* written before each pair of digits */
+    char *o = out;
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        if (sep[i])
+            *o++ = sep[i];
+        *o++ = (char)('0' + v[i] / 10);
+        *o++ = (char)('0' + v[i] % 10);
+    }
+    *o++ = '.';
+    *o++ = (char)('0' + msec / 100);
+    *o++ = (char)('0' + msec / 10 % 10);
+    *o++ = (char)('0' + msec % 10);
+    *o++ = 'Z';
+    *o = '\0';
 }
 
 void ucrm__format_date(int64_t epoch_ms, char out[16]) {

@@ -273,7 +273,7 @@ UCRM_API const char *ucrm_iter_cursor(ucrm_iter_t *it) {
         (!it->search_field || (cJSON_AddStringToObject(root, "f", it->search_field) &&
                                cJSON_AddStringToObject(root, "q", it->search_value))) &&
         cJSON_AddNumberToObject(root, "i", (double)idx) && (!end || cJSON_AddTrueToObject(root, "end"))) {
-        if (cJSON_AddItemToObject(root, "s", st)) { /* on failure cJSON did not take it */
+        if (cJSON_AddItemToObject(root, "s", st)) { /* copies the key: can fail, and then st is not attached */
             st = NULL;
             json = cJSON_PrintUnformatted(root);
         }
