@@ -79,6 +79,10 @@ build/deps-test.ok: tests/tools/ensure-deps
 	@mkdir -p build
 	@sh tests/tools/ensure-deps build test
 	@touch $@
+build/deps-fake.ok: tests/tools/ensure-deps
+	@mkdir -p build
+	@sh tests/tools/ensure-deps fake
+	@touch $@
 build/deps-extra.ok: tests/tools/ensure-deps
 	@mkdir -p build
 	@sh tests/tools/ensure-deps extra
@@ -116,8 +120,8 @@ SHARED     := $(LIBOUT)/libunicrm.so.$(VERSION)
 STATIC     := $(LIBOUT)/libunicrm.a
 LIB_LIBS    = $(DEP_LIBS) $(if $(filter 1,$(HAVE_HIREDIS)),$(HIREDIS_LIBS))
 
-.PHONY: all shared static
-all: shared static
+.PHONY: all shared static cli
+all: shared static cli
 shared: $(SHARED)
 static: $(STATIC)
 
@@ -146,11 +150,33 @@ $(B)/obj/tests/%.o: tests/%.c build/config.mk build/deps-test.ok
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -c $< -o $@
 
+# The fake is installed with the library (users run it in their own integration tests): it needs libmicrohttpd
+# only, not the whole test tool set.
+$(B)/obj/tests/fake/%.o: tests/fake/%.c build/config.mk build/deps-fake.ok
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags libmicrohttpd) -Itests -c $< -o $@
+
 .PHONY: fake
 fake: $(FAKE_BIN)
 $(FAKE_BIN): $(FAKE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(FAKE_OBJ) $(FAKE_LIBS)
+
+# ---------------------------------------------------------------------------------------------------- ucrm (CLI)
+# An application of the public API (no -Isrc, no UCRM_BUILDING), linked with the static library so that the
+# in-tree and the installed program need no library path.
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+CLI_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CLI_SRC))
+CLI_BIN := $(BINOUT)/ucrm
+CLI_CFLAGS = -Iinclude -D_GNU_SOURCE $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -MMD -MP $(CFLAGS)
+
+cli: $(CLI_BIN)
+$(B)/obj/src/cli/%.o: src/cli/%.c build/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CLI_CFLAGS) -c $< -o $@
+$(CLI_BIN): $(CLI_OBJ) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIB_LIBS) -lm
 
 # ---------------------------------------------------------------------------------------------------- tests
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
