@@ -83,6 +83,10 @@ build/deps-fake.ok: tests/tools/ensure-deps
 	@mkdir -p build
 	@sh tests/tools/ensure-deps fake
 	@touch $@
+build/deps-static.ok: tests/tools/ensure-deps
+	@mkdir -p build
+	@sh tests/tools/ensure-deps static
+	@touch $@
 build/deps-extra.ok: tests/tools/ensure-deps
 	@mkdir -p build
 	@sh tests/tools/ensure-deps extra
@@ -190,7 +194,7 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(HELPER_OBJ) $(STATIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(HELPER_OBJ) $(STATIC) $(TEST_LIBS) $(LIB_LIBS) -lm
 
 .PHONY: tests check check-build
-tests check-build: build/deps-test.ok all $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) headertest check-symbols
+tests check-build: build/deps-test.ok build/deps-static.ok all $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) headertest check-symbols
 
 # TESTS=name1,name2 runs a subset; UCRM_TEST_FILTER is passed through for cmocka's own filtering.
 check: check-build
@@ -245,31 +249,61 @@ bench:
 	@echo "make bench: benchmarks are coming soon."
 
 # ---------------------------------------------------------------------------------------------------- install
-PC_FILE := $(B)/unicrm.pc
-$(PC_FILE): pkgconfig/unicrm.pc.in $(HEADER)
+# The .pc files carry the final paths (never DESTDIR). A libdir/includedir under the prefix is written relative
+# to ${prefix}, so that `pkg-config --define-prefix` can relocate an installed tree.
+PC_REQUIRES := libcurl libcjson libssl libcrypto$(if $(filter src/redis%.c,$(LIB_SRC)), hiredis)
+pc_rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(call pc_rel,$(LIBDIR))|g' \
+             -e 's|@INCLUDEDIR@|$(call pc_rel,$(INCLUDEDIR))|g' -e 's|@VERSION@|$(VERSION)|g' \
+             -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|g'
+PC_FILES := $(B)/pkgconfig/unicrm.pc $(B)/pkgconfig/unicrm-static.pc
+# Regenerated on every use (a sed): they depend on PREFIX & co., which make cannot see change.
+$(B)/pkgconfig/%.pc: pkgconfig/%.pc.in FORCE
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
-	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	$(PC_SED) $< > $@.tmp && mv $@.tmp $@
+.PHONY: pc
+pc: $(PC_FILES)
+
+# The same .pc files pointing at this tree (lib/ and include/), for the Go binding's tests and for trying
+# downstream builds without installing: PKG_CONFIG_PATH=$(B)/pkgconfig-uninstalled.
+UNINST_PC := $(B)/pkgconfig-uninstalled/unicrm.pc $(B)/pkgconfig-uninstalled/unicrm-static.pc
+$(B)/pkgconfig-uninstalled/%.pc: pkgconfig/%.pc.in FORCE
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@LIBDIR@|$(CURDIR)/$(LIBOUT)|g' -e 's|@INCLUDEDIR@|$(CURDIR)/include|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|g' $< > $@.tmp && mv $@.tmp $@
+
+MAN1 := $(sort $(wildcard docs/man/man1/*.1))
+MAN3 := $(sort $(wildcard docs/man/man3/*.3))
+INSTALL_BINS := $(CLI_BIN) $(if $(FAKE_SRC),$(FAKE_BIN))
 
 .PHONY: install uninstall
-install: all $(PC_FILE)
-	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/unicrm/sys $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+install: all $(PC_FILES) $(if $(FAKE_SRC),$(FAKE_BIN))
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/unicrm/sys $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	  $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
 	$(INSTALL) -m 644 include/unicrm/unicrm.h $(DESTDIR)$(INCLUDEDIR)/unicrm/
 	$(INSTALL) -m 644 include/unicrm/sys/transport.h $(DESTDIR)$(INCLUDEDIR)/unicrm/sys/
 	$(INSTALL) -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf libunicrm.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libunicrm.so
 	$(INSTALL) -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
-	$(INSTALL) -m 644 $(PC_FILE) $(DESTDIR)$(PKGCONFIGDIR)/
+	$(INSTALL) -m 644 $(PC_FILES) $(DESTDIR)$(PKGCONFIGDIR)/
+	$(INSTALL) -m 755 $(INSTALL_BINS) $(DESTDIR)$(BINDIR)/
+	$(if $(MAN1),$(INSTALL) -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN3),$(INSTALL) -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/unicrm/unicrm.h $(DESTDIR)$(INCLUDEDIR)/unicrm/sys/transport.h
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/unicrm/sys $(DESTDIR)$(INCLUDEDIR)/unicrm 2>/dev/null
 	rm -f $(DESTDIR)$(LIBDIR)/libunicrm.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
-	      $(DESTDIR)$(LIBDIR)/libunicrm.so $(DESTDIR)$(LIBDIR)/libunicrm.a $(DESTDIR)$(PKGCONFIGDIR)/unicrm.pc
+	      $(DESTDIR)$(LIBDIR)/libunicrm.so $(DESTDIR)$(LIBDIR)/libunicrm.a \
+	      $(DESTDIR)$(PKGCONFIGDIR)/unicrm.pc $(DESTDIR)$(PKGCONFIGDIR)/unicrm-static.pc
+	rm -f $(DESTDIR)$(BINDIR)/ucrm $(DESTDIR)$(BINDIR)/unicrm-fake
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))
 
 # ---------------------------------------------------------------------------------------------------- misc
-.PHONY: clean distclean help
+.PHONY: clean distclean help FORCE
+FORCE:
 clean:
 	rm -rf build lib/libunicrm.*
 distclean: clean
