@@ -234,8 +234,9 @@ valgrind: check-build
 
 # ---------------------------------------------------------------------------------------------------- docs
 .PHONY: docs
-docs: $(B)/tools/gen-confdoc
+docs: $(B)/tools/gen-confdoc build/deps-test.ok
 	$(B)/tools/gen-confdoc > docs/CONFIGURATION.md.tmp && mv docs/CONFIGURATION.md.tmp docs/CONFIGURATION.md
+	python3 tests/tools/gen-man.py
 $(B)/tools/gen-confdoc: tests/tools/gen-confdoc.c tests/helpers/confdoc.c tests/helpers/confdoc.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ tests/tools/gen-confdoc.c tests/helpers/confdoc.c $(STATIC) $(LIB_LIBS)
