@@ -226,6 +226,20 @@ check-symbols: $(SHARED)
 	  diff <(echo "$$decl") <(echo "$$expo") | grep '^[<>]'; exit 1; fi; \
 	echo "check-symbols: $$(echo "$$expo" | wc -l) functions, each declared in the headers, all ucrm_*; SONAME $$so"
 
+# ---------------------------------------------------------------------------------------------------- ABI gate
+# The baseline is the ABI of the last release, made from a debug build (default CFLAGS has -g) with the public
+# headers; abi-check fails on any change that is not an addition (tests/tools/abi-check, run by make check too).
+ABI_BASELINE := docs/abi/libunicrm.abi
+ABI_SUPPR    := docs/abi/suppressions.abignore
+.PHONY: abi-check abi-baseline
+abi-check: $(SHARED)
+	@sh tests/tools/abi-check $(ABI_BASELINE) $(SHARED) include/unicrm $(ABI_SUPPR); rc=$$?; \
+	  if [ $$rc = 77 ]; then echo "abi-check: skipped"; exit 0; fi; exit $$rc
+abi-baseline: $(SHARED) build/deps-extra.ok
+	@readelf -S $(SHARED) | grep -q '\.debug_info' || { echo "abi-baseline: $(SHARED) lacks -g"; exit 1; }
+	abidw --headers-dir include/unicrm --drop-private-types --no-corpus-path --no-comp-dir-path --short-locs \
+	  --out-file $(ABI_BASELINE) $(SHARED)
+
 # ---------------------------------------------------------------------------------------------------- valgrind
 .PHONY: valgrind
 valgrind: check-build
