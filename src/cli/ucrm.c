@@ -582,16 +582,18 @@ static int cmd_config(cli_t *c, ucrm_conf_t *conf, int argc, char **argv) {
 
 /* ------------------------------------------------------------------------------------------------ main */
 
-static int dispatch(cli_t *c, int argc, char **argv) {
+typedef int cmd_fn(cli_t *, int, char **);
+
+static cmd_fn *find_command(const char *verb) {
     static const struct {
         const char *verb;
-        int (*fn)(cli_t *, int, char **);
+        cmd_fn *fn;
     } verbs[] = {{"get", cmd_get},       {"list", cmd_list},     {"search", cmd_list}, {"create", cmd_write},
                  {"update", cmd_write},  {"upsert", cmd_write},  {"delete", cmd_delete}};
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (strcmp(verbs[i].verb, c->verb) == 0)
-            return verbs[i].fn(c, argc, argv);
-    return usage_error("unknown command '%s' (get, list, search, create, update, upsert, delete)", c->verb);
+        if (strcmp(verbs[i].verb, verb) == 0)
+            return verbs[i].fn;
+    return NULL;
 }
 
 static int finish_stats(cli_t *c) {
@@ -620,6 +622,8 @@ static int run(cli_t *c, int argc, char **argv) {
         if (argc < 2)
             return usage_error("missing command after '%s'", argv[0]);
         c->verb = argv[1];
+        if (!find_command(c->verb))
+            return usage_error("unknown command '%s' (get, list, search, create, update, upsert, delete)", c->verb);
     }
     const char *provider = cli_sources_provider(&o->src);
     if (!provider && o->src.fake)
@@ -648,7 +652,7 @@ static int run(cli_t *c, int argc, char **argv) {
         else if (build_opts(c) < 0)
             status = CLI_EXIT_USAGE;
         else
-            status = dispatch(c, argc - 2, argv + 2);
+            status = find_command(c->verb)(c, argc - 2, argv + 2);
         ucrm_error_destroy(err);
         if (o->stats && c->client)
             finish_stats(c);
