@@ -58,6 +58,9 @@ else
   BINOUT := $(B)/bin
 endif
 
+# pkg-config files pointing at this tree (see the install section), used by the Go binding's tests.
+UNINST_PC := $(B)/pkgconfig-uninstalled/unicrm.pc $(B)/pkgconfig-uninstalled/unicrm-static.pc
+
 # Dependency flags, computed once per tree by tests/tools/ensure-deps (which installs what is missing).
 NODEPS_GOALS := clean distclean help
 ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
@@ -194,7 +197,7 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(HELPER_OBJ) $(STATIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(HELPER_OBJ) $(STATIC) $(TEST_LIBS) $(LIB_LIBS) -lm
 
 .PHONY: tests check check-build
-tests check-build: build/deps-test.ok build/deps-static.ok all $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) headertest check-symbols
+tests check-build: build/deps-test.ok build/deps-static.ok all $(UNINST_PC) $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) headertest check-symbols
 
 # TESTS=name1,name2 runs a subset; UCRM_TEST_FILTER is passed through for cmocka's own filtering.
 check: check-build
@@ -281,7 +284,6 @@ pc: $(PC_FILES)
 
 # The same .pc files pointing at this tree (lib/ and include/), for the Go binding's tests and for trying
 # downstream builds without installing: PKG_CONFIG_PATH=$(B)/pkgconfig-uninstalled.
-UNINST_PC := $(B)/pkgconfig-uninstalled/unicrm.pc $(B)/pkgconfig-uninstalled/unicrm-static.pc
 $(B)/pkgconfig-uninstalled/%.pc: pkgconfig/%.pc.in FORCE
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@LIBDIR@|$(CURDIR)/$(LIBOUT)|g' -e 's|@INCLUDEDIR@|$(CURDIR)/include|g' \
