@@ -35,7 +35,12 @@ func (c *Client) iterate(opts *Options, open openFn) (*Iterator, error) {
 		}
 		defer C.ucrm_reqopts_destroy(o)
 		var e *C.ucrm_error_t
-		return check(open(p, o, &it.ptr, &e), e)
+		var ptr *C.ucrm_iter_t // a local: cgo refuses a pointer into a struct that holds Go pointers
+		if err := check(open(p, o, &ptr, &e), e); err != nil {
+			return err
+		}
+		it.ptr = ptr
+		return nil
 	})
 	if err != nil {
 		return nil, err

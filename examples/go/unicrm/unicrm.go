@@ -192,12 +192,12 @@ func NewClient(cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
-	c := &Client{iters: map[*Iterator]struct{}{}}
+	var ptr *C.ucrm_client_t
 	var e *C.ucrm_error_t
-	if err := check(C.ucrm_client_new(&c.ptr, conf, &e), e); err != nil {
+	if err := check(C.ucrm_client_new(&ptr, conf, &e), e); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return &Client{ptr: ptr, iters: map[*Iterator]struct{}{}}, nil
 }
 
 // Close destroys the client, closing its open iterators first. Calling it twice is harmless.
