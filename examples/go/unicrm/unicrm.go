@@ -175,8 +175,13 @@ type Client struct {
 	iters map[*Iterator]struct{}
 }
 
-// NewClient creates a client from a configuration. No network I/O happens here.
+// NewClient creates a client from a configuration. No network I/O happens here. It fails when the loaded
+// library has another major version than the header this package was built with.
 func NewClient(cfg Config) (*Client, error) {
+	if got := int(C.ucrm_version()) >> 16; got != C.UCRM_VERSION_MAJOR {
+		return nil, &Error{Code: CodeNotBuiltIn, Message: "libunicrm " + Version() + " is not major version " +
+			C.UCRM_VERSION_STR}
+	}
 	conf := C.ucrm_conf_new()
 	if conf == nil {
 		return nil, &Error{Code: CodeNoMem, Message: "out of memory"}
