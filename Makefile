@@ -1,11 +1,14 @@
 # unicrm -- embeddable unified-CRM client library.
 #
-#   make                  shared + static library in lib/
+#   make                  shared + static library in lib/, the ucrm command-line client in build/bin/
 #   make check            every test (unit, local fake, adapters, bindings, install); SANITIZE=1 for ASan+UBSan,
 #                         SANITIZE=thread for TSan (threaded tests only)
 #   make demo             the sync demo against the bundled local fake
 #   make bench            benchmarks (figures, never pass/fail)
 #   make install          PREFIX, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, BINDIR, MANDIR, DESTDIR are honoured
+#   make uninstall        removes what install put there (same variables)
+#   make docs             regenerates docs/CONFIGURATION.md and the man pages from the code
+#   make abi-check        the ABI gate against docs/abi/libunicrm.abi (make abi-baseline at a release)
 #
 # Every target first checks (and on Debian as root, installs) what it needs: see tests/tools/ensure-deps.
 
@@ -328,6 +331,6 @@ clean:
 distclean: clean
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(shell find $(B)/obj -name "*.d" 2>/dev/null)
