@@ -299,6 +299,10 @@ void fk_reset_all(void);
 void fk_faults_from_opts(void);
 int fk_faults_parse_list(const char *list, int enabled[6]);
 
+/* webhook_sender.c */
+void fk_webhooks_route(fk_req_t *rq, fk_resp_t *rs); /* /__fake/webhooks (G.lock held) */
+void fk_webhooks_stop(void);                         /* joins the delivery threads (after fk_http_stop) */
+
 /* faults.c */
 int fk_fault_pick(const fk_req_t *rq); /* -1 none, else FK_F_* */
 void fk_fault_apply(const fk_req_t *rq, fk_resp_t *rs, int fault, int after);
