@@ -67,7 +67,8 @@ def parse_doc(text):
 def parse_header(path, include):
     text = open(os.path.join(ROOT, path), encoding="utf-8").read()
     funcs, enumdocs = [], {}
-    section, note, last_doc = "", "", None
+    section = "" if include == "unicrm/unicrm.h" else "HTTP transport (<%s>)" % include
+    note, last_doc = "", None
     for m in TOKEN.finditer(text):
         if m.group("doc") is not None:
             last_doc = (clean_comment(m.group("doc")), m.end())
@@ -75,8 +76,8 @@ def parse_header(path, include):
             body = clean_comment(m.group("note"))
             at_col0 = m.start() == 0 or text[m.start() - 1] == "\n"
             followed = re.match(r"\s*(/\*\*|UCRM_API)", text[m.end():])
-            if body.startswith("="):
-                section, note = body.strip("= \n"), ""
+            if re.match(r"(=|-){8}", body):  # a section rule: /* ====== name */ or /* ------ name */
+                section, note = body.strip("=- \n"), ""
             elif at_col0 and followed:
                 # a comment about the declarations that follow (until the next section or note)
                 note = " ".join(body.split())
