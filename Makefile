@@ -1,11 +1,14 @@
 # unicrm -- embeddable unified-CRM client library.
 #
-#   make                  shared + static library in lib/
+#   make                  shared + static library in lib/, the ucrm command-line client in build/bin/
 #   make check            every test (unit, local fake, adapters, bindings, install); SANITIZE=1 for ASan+UBSan,
 #                         SANITIZE=thread for TSan (threaded tests only)
 #   make demo             the sync demo against the bundled local fake
 #   make bench            benchmarks (figures, never pass/fail)
 #   make install          PREFIX, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, BINDIR, MANDIR, DESTDIR are honoured
+#   make uninstall        removes what install put there (same variables)
+#   make docs             regenerates docs/CONFIGURATION.md and the man pages from the code
+#   make abi-check        the ABI gate against docs/abi/libunicrm.abi (make abi-baseline at a release)
 #
 # Every target first checks (and on Debian as root, installs) what it needs: see tests/tools/ensure-deps.
 
@@ -58,6 +61,9 @@ else
   BINOUT := $(B)/bin
 endif
 
+# pkg-config files pointing at this tree (see the install section), used by the Go binding's tests.
+UNINST_PC := $(B)/pkgconfig-uninstalled/unicrm.pc $(B)/pkgconfig-uninstalled/unicrm-static.pc
+
 # Dependency flags, computed once per tree by tests/tools/ensure-deps (which installs what is missing).
 NODEPS_GOALS := clean distclean help
 ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
@@ -78,6 +84,14 @@ build/config.mk: tests/tools/ensure-deps Makefile
 build/deps-test.ok: tests/tools/ensure-deps
 	@mkdir -p build
 	@sh tests/tools/ensure-deps build test
+	@touch $@
+build/deps-fake.ok: tests/tools/ensure-deps
+	@mkdir -p build
+	@sh tests/tools/ensure-deps fake
+	@touch $@
+build/deps-static.ok: tests/tools/ensure-deps
+	@mkdir -p build
+	@sh tests/tools/ensure-deps static
 	@touch $@
 build/deps-extra.ok: tests/tools/ensure-deps
 	@mkdir -p build
@@ -120,8 +134,8 @@ SHARED     := $(LIBOUT)/libunicrm.so.$(VERSION)
 STATIC     := $(LIBOUT)/libunicrm.a
 LIB_LIBS    = $(DEP_LIBS) $(if $(filter 1,$(HAVE_HIREDIS)),$(HIREDIS_LIBS))
 
-.PHONY: all shared static
-all: shared static
+.PHONY: all shared static cli
+all: shared static cli
 shared: $(SHARED)
 static: $(STATIC)
 
@@ -150,11 +164,33 @@ $(B)/obj/tests/%.o: tests/%.c build/config.mk build/deps-test.ok
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -c $< -o $@
 
+# The fake is installed with the library (users run it in their own integration tests): it needs libmicrohttpd
+# only, not the whole test tool set.
+$(B)/obj/tests/fake/%.o: tests/fake/%.c build/config.mk build/deps-fake.ok
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags libmicrohttpd) -Itests -c $< -o $@
+
 .PHONY: fake
 fake: $(FAKE_BIN)
 $(FAKE_BIN): $(FAKE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(FAKE_OBJ) $(FAKE_LIBS)
+
+# ---------------------------------------------------------------------------------------------------- ucrm (CLI)
+# An application of the public API (no -Isrc, no UCRM_BUILDING), linked with the static library so that the
+# in-tree and the installed program need no library path.
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+CLI_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CLI_SRC))
+CLI_BIN := $(BINOUT)/ucrm
+CLI_CFLAGS = -Iinclude -D_GNU_SOURCE $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -MMD -MP $(CFLAGS)
+
+cli: $(CLI_BIN)
+$(B)/obj/src/cli/%.o: src/cli/%.c build/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CLI_CFLAGS) -c $< -o $@
+$(CLI_BIN): $(CLI_OBJ) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIB_LIBS) -lm
 
 # ---------------------------------------------------------------------------------------------------- tests
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
@@ -168,7 +204,7 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(HELPER_OBJ) $(STATIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(HELPER_OBJ) $(STATIC) $(TEST_LIBS) $(LIB_LIBS) -lm
 
 .PHONY: tests check check-build
-tests check-build: build/deps-test.ok all $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) headertest check-symbols
+tests check-build: build/deps-test.ok build/deps-static.ok all $(UNINST_PC) $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) headertest check-symbols
 
 # TESTS=name1,name2 runs a subset; UCRM_TEST_FILTER is passed through for cmocka's own filtering.
 check: check-build
@@ -200,6 +236,20 @@ check-symbols: $(SHARED)
 	  diff <(echo "$$decl") <(echo "$$expo") | grep '^[<>]'; exit 1; fi; \
 	echo "check-symbols: $$(echo "$$expo" | wc -l) functions, each declared in the headers, all ucrm_*; SONAME $$so"
 
+# ---------------------------------------------------------------------------------------------------- ABI gate
+# The baseline is the ABI of the last release, made from a debug build (default CFLAGS has -g) with the public
+# headers; abi-check fails on any change that is not an addition (tests/tools/abi-check, run by make check too).
+ABI_BASELINE := docs/abi/libunicrm.abi
+ABI_SUPPR    := docs/abi/suppressions.abignore
+.PHONY: abi-check abi-baseline
+abi-check: $(SHARED)
+	@sh tests/tools/abi-check $(ABI_BASELINE) $(SHARED) include/unicrm $(ABI_SUPPR); rc=$$?; \
+	  if [ $$rc = 77 ]; then echo "abi-check: skipped"; exit 0; fi; exit $$rc
+abi-baseline: $(SHARED) build/deps-extra.ok
+	@readelf -S $(SHARED) | grep -q '\.debug_info' || { echo "abi-baseline: $(SHARED) lacks -g"; exit 1; }
+	abidw --headers-dir include/unicrm --drop-private-types --no-corpus-path --no-comp-dir-path --short-locs \
+	  --out-file $(ABI_BASELINE) $(SHARED)
+
 # ---------------------------------------------------------------------------------------------------- valgrind
 .PHONY: valgrind
 valgrind: check-build
@@ -210,8 +260,9 @@ valgrind: check-build
 
 # ---------------------------------------------------------------------------------------------------- docs
 .PHONY: docs
-docs: $(B)/tools/gen-confdoc
+docs: $(B)/tools/gen-confdoc build/deps-test.ok
 	$(B)/tools/gen-confdoc > docs/CONFIGURATION.md.tmp && mv docs/CONFIGURATION.md.tmp docs/CONFIGURATION.md
+	python3 tests/tools/gen-man.py
 $(B)/tools/gen-confdoc: tests/tools/gen-confdoc.c tests/helpers/confdoc.c tests/helpers/confdoc.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ tests/tools/gen-confdoc.c tests/helpers/confdoc.c $(STATIC) $(LIB_LIBS)
@@ -225,36 +276,65 @@ bench:
 	@echo "make bench: benchmarks are coming soon."
 
 # ---------------------------------------------------------------------------------------------------- install
-PC_FILE := $(B)/unicrm.pc
-$(PC_FILE): pkgconfig/unicrm.pc.in $(HEADER)
+# The .pc files carry the final paths (never DESTDIR). A libdir/includedir under the prefix is written relative
+# to ${prefix}, so that `pkg-config --define-prefix` can relocate an installed tree.
+PC_REQUIRES := libcurl libcjson libssl libcrypto$(if $(filter src/redis%.c,$(LIB_SRC)), hiredis)
+pc_rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(call pc_rel,$(LIBDIR))|g' \
+             -e 's|@INCLUDEDIR@|$(call pc_rel,$(INCLUDEDIR))|g' -e 's|@VERSION@|$(VERSION)|g' \
+             -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|g'
+PC_FILES := $(B)/pkgconfig/unicrm.pc $(B)/pkgconfig/unicrm-static.pc
+# Regenerated on every use (a sed): they depend on PREFIX & co., which make cannot see change.
+$(B)/pkgconfig/%.pc: pkgconfig/%.pc.in FORCE
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
-	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	$(PC_SED) $< > $@.tmp && mv $@.tmp $@
+.PHONY: pc
+pc: $(PC_FILES)
+
+# The same .pc files pointing at this tree (lib/ and include/), for the Go binding's tests and for trying
+# downstream builds without installing: PKG_CONFIG_PATH=$(B)/pkgconfig-uninstalled.
+$(B)/pkgconfig-uninstalled/%.pc: pkgconfig/%.pc.in FORCE
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@LIBDIR@|$(CURDIR)/$(LIBOUT)|g' -e 's|@INCLUDEDIR@|$(CURDIR)/include|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|g' $< > $@.tmp && mv $@.tmp $@
+
+MAN1 := $(sort $(wildcard docs/man/man1/*.1))
+MAN3 := $(sort $(wildcard docs/man/man3/*.3))
+INSTALL_BINS := $(CLI_BIN) $(if $(FAKE_SRC),$(FAKE_BIN))
 
 .PHONY: install uninstall
-install: all $(PC_FILE)
-	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/unicrm/sys $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+install: all $(PC_FILES) $(if $(FAKE_SRC),$(FAKE_BIN))
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/unicrm/sys $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	  $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
 	$(INSTALL) -m 644 include/unicrm/unicrm.h $(DESTDIR)$(INCLUDEDIR)/unicrm/
 	$(INSTALL) -m 644 include/unicrm/sys/transport.h $(DESTDIR)$(INCLUDEDIR)/unicrm/sys/
 	$(INSTALL) -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf libunicrm.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libunicrm.so
 	$(INSTALL) -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
-	$(INSTALL) -m 644 $(PC_FILE) $(DESTDIR)$(PKGCONFIGDIR)/
+	$(INSTALL) -m 644 $(PC_FILES) $(DESTDIR)$(PKGCONFIGDIR)/
+	$(INSTALL) -m 755 $(INSTALL_BINS) $(DESTDIR)$(BINDIR)/
+	$(if $(MAN1),$(INSTALL) -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN3),$(INSTALL) -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/unicrm/unicrm.h $(DESTDIR)$(INCLUDEDIR)/unicrm/sys/transport.h
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/unicrm/sys $(DESTDIR)$(INCLUDEDIR)/unicrm 2>/dev/null
 	rm -f $(DESTDIR)$(LIBDIR)/libunicrm.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
-	      $(DESTDIR)$(LIBDIR)/libunicrm.so $(DESTDIR)$(LIBDIR)/libunicrm.a $(DESTDIR)$(PKGCONFIGDIR)/unicrm.pc
+	      $(DESTDIR)$(LIBDIR)/libunicrm.so $(DESTDIR)$(LIBDIR)/libunicrm.a \
+	      $(DESTDIR)$(PKGCONFIGDIR)/unicrm.pc $(DESTDIR)$(PKGCONFIGDIR)/unicrm-static.pc
+	rm -f $(DESTDIR)$(BINDIR)/ucrm $(DESTDIR)$(BINDIR)/unicrm-fake
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))
 
 # ---------------------------------------------------------------------------------------------------- misc
-.PHONY: clean distclean help
+.PHONY: clean distclean help FORCE
+FORCE:
 clean:
 	rm -rf build lib/libunicrm.*
 distclean: clean
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(shell find $(B)/obj -name "*.d" 2>/dev/null)

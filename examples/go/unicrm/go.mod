@@ -1,0 +1,3 @@
+module unicrm.dev/unicrm
+
+go 1.19
