@@ -156,7 +156,7 @@ static void set_prop(fk_rec_t *r, const char *name, const char *val)
 {
     cJSON *old = cJSON_GetObjectItemCaseSensitive(r->f, name);
     if (old)
-        cJSON_ReplaceItemViaPointer(r->f, old, cJSON_CreateString(val));
+        cJSON_ReplaceItemInObjectCaseSensitive(r->f, name, cJSON_CreateString(val));
     else
         cJSON_AddStringToObject(r->f, name, val);
 }

@@ -39,4 +39,21 @@ char *fake_stats(const ucrm_fake_t *f);                      /* GET /__fake/stat
  * -1 when absent. */
 long fake_stat(const ucrm_fake_t *f, const char *dotted_path);
 
+/* ---- additions (unicrm-fake helpers) ---- */
+
+/* Full form: body of body_len bytes (may be NULL), timeout_ms (0 = 30 s); *resp_headers (if not NULL) receives
+ * the raw response header block (malloc'd, free()). Returns NULL with *status 0 on transport failure (reset,
+ * timeout). A JSON-looking body gets "Content-Type: application/json" unless headers name one. */
+char *fake_request_full(const ucrm_fake_t *f, const char *method, const char *path, const char *const *headers,
+                        const char *body, size_t body_len, long timeout_ms, long *status, char **resp_headers);
+/* Value of header `name` in a raw header block (case-insensitive), malloc'd, or NULL. */
+char *fake_header(const char *raw_headers, const char *name);
+/* POST /__fake/clock {"advance_ms":ms}; 0 on success. */
+int fake_clock_advance(const ucrm_fake_t *f, long long ms);
+/* POST /__fake/faults with the given JSON; 0 on success. */
+int fake_set_faults(const ucrm_fake_t *f, const char *json);
+/* Access tokens from the fake's token endpoints with the default credentials (malloc'd), or NULL. */
+char *fake_hubspot_token(const ucrm_fake_t *f);
+char *fake_salesforce_token(const ucrm_fake_t *f);
+
 #endif /* UCRM_TESTS_FAKE_H */
