@@ -40,6 +40,8 @@ static void fx_client(fx_t *f, const char *const *extra) {
     conf_set_ok(f->conf, "provider", "hubspot");
     conf_set_ok(f->conf, "retry.backoff.ms", "1");
     conf_set_ok(f->conf, "retry.backoff.max.ms", "4");
+    /* a 429 without a usable Retry-After drains the limiter for one interval: keep it short here */
+    conf_set_ok(f->conf, "ratelimit.interval.ms", "50");
     bool has_auth = false;
     for (size_t i = 0; extra && extra[i]; i += 2) {
         conf_set_ok(f->conf, extra[i], extra[i + 1]);
