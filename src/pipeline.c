@@ -303,8 +303,13 @@ ucrm_err_t ucrm_call__exec(ucrm_call_t *call, ucrm_req_t *req, ucrm_resp_t *resp
             e = prov->parse_error(c->pstate, req, resp, &cls);
             rate_limited = cls.rate_limited;
             retry_after = cls.retry_after_ms;
-            if (cls.auth_expired && !(req->flags & UCRM_REQ_NO_AUTH) && !x.replayed_auth &&
-                ucrm_auth__rejected(call, gen) == UCRM_OK) {
+            bool may_replay = cls.auth_expired && !(req->flags & UCRM_REQ_NO_AUTH) && !x.replayed_auth;
+            if (may_replay && ucrm_auth__rejected(call, gen) != UCRM_OK && !e->is_static) {
+                ucrm_error__set_message(e, "%s (the access token cannot be refreshed: a static token needs "
+                                           "replacing, see ucrm_client_set_token)", e->message);
+                may_replay = false;
+            }
+            if (may_replay) {
                 /* refresh once and replay, without backoff */
                 if (took_slot)
                     ucrm_limiter__done(c->limiter, &ticket, &usage, UCRM_RL_SENT, 0);
