@@ -9,9 +9,7 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -509,108 +507,4 @@ void ucrm_auth__stats_json(ucrm_auth_t *a, ucrm_buf_t *buf) {
                      (long long)(!valid(a, now) ? 0 : end == INT64_MAX ? -1 : end - now),
                      cooling_down(a) ? "true" : "false");
     pthread_mutex_unlock(&a->lock);
-}
-
-/* ---------------------------------------------------------------------------------------------- JWT bearer */
-
-/* base64url without padding (RFC 7515 section 2). */
-static bool b64url(ucrm_buf_t *out, const unsigned char *data, size_t len) {
-    if (len > (SIZE_MAX / 4) * 3 - 3)
-        return false;
-    size_t enc = 4 * ((len + 2) / 3);
-    if (!ucrm_buf__reserve(out, enc + 1))
-        return false;
-    char *p = out->ptr + out->len;
-    int n = EVP_EncodeBlock((unsigned char *)p, data, (int)len);
-    while (n > 0 && p[n - 1] == '=')
-        n--;
-    for (int i = 0; i < n; i++)
-        p[i] = p[i] == '+' ? '-' : p[i] == '/' ? '_' : p[i];
-    out->len += (size_t)n;
-    out->ptr[out->len] = '\0';
-    return true;
-}
-
-static int no_passphrase(char *buf, int size, int rwflag, void *u) {
-    (void)buf, (void)size, (void)rwflag, (void)u;
-    return -1; /* never prompt on a terminal: an encrypted key is a configuration error */
-}
-
-static EVP_PKEY *load_rsa_key(const char *key_file, ucrm_error_t **errp) {
-    BIO *bio = key_file ? BIO_new_file(key_file, "r") : NULL;
-    EVP_PKEY *pk = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
-    BIO_free(bio);
-    ERR_clear_error();
-    if (!pk) {
-        ucrm__fail(errp, UCRM_ERR_CONF_INVALID, "auth.jwt.key.file: %s",
-                   !key_file ? "not set"
-                   : bio     ? "no unencrypted PEM private key in the file"
-                             : "cannot be read");
-        return NULL;
-    }
-    if (!EVP_PKEY_is_a(pk, "RSA")) {
-        EVP_PKEY_free(pk);
-        ucrm__fail(errp, UCRM_ERR_CONF_INVALID, "auth.jwt.key.file: an RSA key is needed (RS256)");
-        return NULL;
-    }
-    return pk;
-}
-
-ucrm_err_t ucrm_auth__jwt_rs256(const char *key_file, const char *claims_json, ucrm_buf_t *out,
-                                ucrm_error_t **errp) {
-    static const char header[] = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
-    EVP_PKEY *pk = load_rsa_key(key_file, errp);
-    if (!pk)
-        return UCRM_ERR_CONF_INVALID;
-    size_t start = out->len;
-    bool ok = b64url(out, (const unsigned char *)header, sizeof header - 1) && ucrm_buf__putc(out, '.') &&
-              b64url(out, (const unsigned char *)claims_json, strlen(claims_json));
-    const unsigned char *input = (const unsigned char *)out->ptr + start;
-    size_t input_len = out->len - start;
-    ucrm_err_t rc = ok ? UCRM_OK : UCRM_ERR_NOMEM;
-    EVP_MD_CTX *md = NULL;
-    unsigned char *sig = NULL;
-    size_t siglen = 0;
-    if (rc == UCRM_OK && !(md = EVP_MD_CTX_new()))
-        rc = UCRM_ERR_NOMEM;
-    if (rc == UCRM_OK && (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pk) != 1 ||
-                          EVP_DigestSign(md, NULL, &siglen, input, input_len) != 1))
-        rc = UCRM_ERR_FAIL;
-    if (rc == UCRM_OK && !(sig = ucrm__malloc(siglen)))
-        rc = UCRM_ERR_NOMEM;
-    if (rc == UCRM_OK && EVP_DigestSign(md, sig, &siglen, input, input_len) != 1)
-        rc = UCRM_ERR_FAIL;
-    if (rc == UCRM_OK && !(ucrm_buf__putc(out, '.') && b64url(out, sig, siglen)))
-        rc = UCRM_ERR_NOMEM;
-    ucrm__free(sig);
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(pk);
-    ERR_clear_error();
-    if (rc < 0)
-        return ucrm__fail(errp, rc, rc == UCRM_ERR_NOMEM ? "out of memory signing the JWT assertion"
-                                                         : "OpenSSL could not sign the JWT assertion (RS256)");
-    return UCRM_OK;
-}
-
-ucrm_err_t ucrm_auth__jwt_assertion(const ucrm_conf_t *conf, ucrm_buf_t *out, ucrm_error_t **errp) {
-    const char *iss = ucrm_conf__str(conf, UCRM_P_AUTH_CLIENT_ID);
-    const char *sub = ucrm_conf__str(conf, UCRM_P_AUTH_JWT_SUBJECT);
-    const char *aud = ucrm_conf__str(conf, UCRM_P_AUTH_JWT_AUDIENCE);
-    if (!iss || !sub || !aud)
-        return ucrm__fail(errp, UCRM_ERR_CONF_INVALID,
-                          "the JWT bearer flow needs auth.client.id, auth.jwt.subject and auth.jwt.audience");
-    ucrm_buf_t claims = UCRM_BUF_INIT;
-    ucrm_buf__puts(&claims, "{\"iss\":");
-    ucrm_buf__json_str(&claims, iss, strlen(iss));
-    ucrm_buf__puts(&claims, ",\"sub\":");
-    ucrm_buf__json_str(&claims, sub, strlen(sub));
-    ucrm_buf__puts(&claims, ",\"aud\":");
-    ucrm_buf__json_str(&claims, aud, strlen(aud));
-    /* PROTOCOL.md A9: exp in seconds, a few minutes ahead (Salesforce allows about 3 minutes of skew) */
-    ucrm_buf__printf(&claims, ",\"exp\":%lld}", (long long)(ucrm__now_ms() / 1000 + 180));
-    ucrm_err_t rc = claims.oom ? ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory")
-                               : ucrm_auth__jwt_rs256(ucrm_conf__str(conf, UCRM_P_AUTH_JWT_KEY_FILE), claims.ptr,
-                                                      out, errp);
-    ucrm_buf__free(&claims);
-    return rc;
 }

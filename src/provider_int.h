@@ -151,14 +151,5 @@ const ucrm_conf_t *ucrm_call__conf(const ucrm_call_t *call);
 void ucrm_token__clear(ucrm_token_t *t); /* wipes secrets and frees */
 /* token_parse implementations free their parsed tree with ucrm_json__delete_secret() (json_int.h). */
 
-/* An RFC 7523 JWT bearer assertion for the jwt_bearer grant's token request (Salesforce: assertion=<jwt>):
- * RS256-signed claims {"iss": auth.client.id, "sub": auth.jwt.subject, "aud": auth.jwt.audience,
- * "exp": now + 180 s} with the RSA key in auth.jwt.key.file, appended to out in compact form. Errors:
- * UCRM_ERR_CONF_INVALID (key file unreadable, not an unencrypted PEM RSA private key, claims missing),
- * UCRM_ERR_NOMEM. The key is read at each call and wiped by OpenSSL when freed. */
-ucrm_err_t ucrm_auth__jwt_assertion(const ucrm_conf_t *conf, ucrm_buf_t *out, ucrm_error_t **errp);
-/* The signing step alone: header {"alg":"RS256","typ":"JWT"}, the given claims (JSON text). */
-ucrm_err_t ucrm_auth__jwt_rs256(const char *key_file, const char *claims_json, ucrm_buf_t *out,
-                                ucrm_error_t **errp);
 
 #endif /* UCRM_PROVIDER_INT_H */

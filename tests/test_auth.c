@@ -3,8 +3,8 @@
  * count requests (tests/helpers/authsrv.c) and the scripted test provider: single-flight refresh with 8
  * threads (on 401 and proactive), no waiting on a proactive refresh, cooldown and the revoked-refresh-token
  * message, failed proactive refresh keeping a valid token, waits bounded by the call's budget, the token
- * callback's content and ordering, ucrm_client_set_token, JWT RS256 assertions, and secrets never in logs,
- * stats or errors. Threaded cases are named test_auth__threads_* (the TSan run selects them).
+ * callback's content and ordering, ucrm_client_set_token, and secrets never in logs, stats or errors.
+ * Threaded cases are named test_auth__threads_* (the TSan run selects them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,13 +15,9 @@
 #include <string.h>
 #include <pthread.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
 
 #include "helpers/authsrv.h"
 #include "helpers/testprov.h"
@@ -484,116 +480,6 @@ static void test_auth__secrets_never_in_logs_stats_errors(void **state) {
     pthread_mutex_destroy(&logs.lock);
 }
 
-/* ---------------------------------------------------------------------------------------------- JWT */
-
-static char key_path[64];
-
-static void write_key(EVP_PKEY *pk, const char *path, bool encrypt) {
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    if (encrypt)
-        assert_int_equal(PEM_write_PrivateKey(fp, pk, EVP_aes_128_cbc(), (unsigned char *)"pw", 2, NULL, NULL), 1);
-    else
-        assert_int_equal(PEM_write_PrivateKey(fp, pk, NULL, NULL, 0, NULL, NULL), 1);
-    fclose(fp);
-}
-
-/* base64url -> bytes */
-static size_t b64url_dec(const char *s, size_t n, unsigned char *out) {
-    char tmp[2048];
-    assert_true(n + 4 < sizeof tmp);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        tmp[k++] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
-    size_t pad = (4 - k % 4) % 4;
-    for (size_t i = 0; i < pad; i++)
-        tmp[k++] = '=';
-    int m = EVP_DecodeBlock(out, (unsigned char *)tmp, (int)k);
-    assert_true(m >= 0);
-    return (size_t)m - pad;
-}
-
-static void test_auth__jwt_rs256_assertion(void **state) {
-    (void)state;
-    EVP_PKEY *pk = EVP_RSA_gen(2048);
-    assert_non_null(pk);
-    snprintf(key_path, sizeof key_path, "/tmp/ucrm-jwt-%d.pem", (int)getpid());
-    write_key(pk, key_path, false);
-    ucrm_conf_t *conf = ucrm_conf_new();
-    ucrm_conf_set(conf, "provider", "salesforce", NULL);
-    ucrm_conf_set(conf, "auth.client.id", "3MVG9-consumer-key", NULL);
-    ucrm_conf_set(conf, "auth.jwt.subject", "integration@example.com", NULL);
-    assert_int_equal(ucrm_conf_set(conf, "auth.jwt.key.file", key_path, NULL), UCRM_OK);
-    ucrm_buf_t jwt = UCRM_BUF_INIT;
-    int64_t t0 = ucrm__now_ms() / 1000;
-    assert_int_equal(ucrm_auth__jwt_assertion(conf, &jwt, NULL), UCRM_OK);
-    /* header.claims.signature, base64url without padding */
-    const char *d1 = strchr(jwt.ptr, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
-    assert_non_null(d2);
-    assert_null(strpbrk(jwt.ptr, "+/="));
-    unsigned char buf[1024];
-    size_t n = b64url_dec(jwt.ptr, (size_t)(d1 - jwt.ptr), buf);
-    buf[n] = 0;
-    assert_string_equal((char *)buf, "{\"alg\":\"RS256\",\"typ\":\"JWT\"}");
-    n = b64url_dec(d1 + 1, (size_t)(d2 - d1 - 1), buf);
-    buf[n] = 0;
-    cJSON *claims = cJSON_Parse((char *)buf);
-    assert_non_null(claims);
-    assert_string_equal(cJSON_GetObjectItem(claims, "iss")->valuestring, "3MVG9-consumer-key");
-    assert_string_equal(cJSON_GetObjectItem(claims, "sub")->valuestring, "integration@example.com");
-    assert_string_equal(cJSON_GetObjectItem(claims, "aud")->valuestring, "https://login.salesforce.com");
-    double exp = cJSON_GetObjectItem(claims, "exp")->valuedouble;
-    assert_true(exp >= (double)(t0 + 170) && exp <= (double)(t0 + 190));
-    cJSON_Delete(claims);
-    /* the signature verifies with the public key over "header.claims" */
-    size_t siglen = b64url_dec(d2 + 1, strlen(d2 + 1), buf);
-    assert_int_equal(siglen, 256);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pk), 1);
-    assert_int_equal(EVP_DigestVerify(md, buf, siglen, (const unsigned char *)jwt.ptr, (size_t)(d2 - jwt.ptr)), 1);
-    buf[10] ^= 1; /* and a damaged one does not */
-    EVP_MD_CTX_free(md);
-    md = EVP_MD_CTX_new();
-    assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pk), 1);
-    assert_int_not_equal(EVP_DigestVerify(md, buf, siglen, (const unsigned char *)jwt.ptr, (size_t)(d2 - jwt.ptr)), 1);
-    EVP_MD_CTX_free(md);
-    ucrm_buf__free(&jwt);
-
-    /* bad keys: encrypted (never prompts), not a key, not RSA, missing claims */
-    ucrm_error_t *e = NULL;
-    write_key(pk, key_path, true);
-    assert_int_equal(ucrm_auth__jwt_rs256(key_path, "{}", &jwt, &e), UCRM_ERR_CONF_INVALID);
-    assert_non_null(strstr(ucrm_error_message(e), "no unencrypted PEM private key"));
-    ucrm_error_destroy(e);
-    FILE *fp = fopen(key_path, "w");
-    fputs("not a key\n", fp);
-    fclose(fp);
-    e = NULL;
-    assert_int_equal(ucrm_auth__jwt_rs256(key_path, "{}", &jwt, &e), UCRM_ERR_CONF_INVALID);
-    ucrm_error_destroy(e);
-    EVP_PKEY *ec = EVP_EC_gen("P-256");
-    assert_non_null(ec);
-    write_key(ec, key_path, false);
-    e = NULL;
-    assert_int_equal(ucrm_auth__jwt_rs256(key_path, "{}", &jwt, &e), UCRM_ERR_CONF_INVALID);
-    assert_non_null(strstr(ucrm_error_message(e), "RSA"));
-    ucrm_error_destroy(e);
-    EVP_PKEY_free(ec);
-    e = NULL;
-    assert_int_equal(ucrm_auth__jwt_rs256("/nonexistent/key.pem", "{}", &jwt, &e), UCRM_ERR_CONF_INVALID);
-    assert_non_null(strstr(ucrm_error_message(e), "cannot be read"));
-    ucrm_error_destroy(e);
-    assert_int_equal(jwt.len, 0);
-    ucrm_conf_set(conf, "auth.jwt.subject", NULL, NULL);
-    e = NULL;
-    assert_int_equal(ucrm_auth__jwt_assertion(conf, &jwt, &e), UCRM_ERR_CONF_INVALID);
-    ucrm_error_destroy(e);
-    ucrm_buf__free(&jwt);
-    ucrm_conf_destroy(conf);
-    EVP_PKEY_free(pk);
-    unlink(key_path);
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
 #define T(n) cmocka_unit_test_setup_teardown(n, setup, teardown)
@@ -607,7 +493,6 @@ int main(void) {
         T(test_auth__callback_abort_keeps_the_token),
         T(test_auth__set_token_and_session_lifetime),
         T(test_auth__secrets_never_in_logs_stats_errors),
-        cmocka_unit_test(test_auth__jwt_rs256_assertion),
 #undef T
     };
     if (getenv("UCRM_TEST_FILTER"))
