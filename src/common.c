@@ -121,6 +121,7 @@ bool ucrm_buf__reserve(ucrm_buf_t *b, size_t extra) {
         b->oom = true;
         return false;
     }
+    p[b->len] = '\0'; /* a buffer that was empty must read as "" too (steal, str) */
     b->ptr = p;
     b->cap = cap;
     return true;

@@ -80,6 +80,9 @@ static void test_fake_hubspot__create_get_patch_delete(void **state)
     assert_string_equal(t_str(g, "properties.favorite_color"), "blue");
     assert_true(cJSON_IsNull(t_at(g, "properties.phone")));
     assert_null(t_at(g, "properties.nonexistent"));
+    assert_string_equal(t_str(g, "properties.hs_object_id"), id); /* always added to an explicit list */
+    assert_non_null(t_str(g, "properties.lastmodifieddate"));
+    assert_null(t_at(g, "properties.email"));
     cJSON_Delete(g);
 
     g = t_call(F, "GET", "/crm/v3/objects/contacts/jane@example.com?idProperty=email", T_PAT, NULL, 200);

@@ -338,6 +338,9 @@ static void records_post(fk_req_t *rq, fk_resp_t *rs, int hs, int obj)
                                        1);
         fk_rec_t *r = NULL;
         fk_sf_err_t err;
+        if (cJSON_IsObject(props) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "archived")) &&
+            !cJSON_GetObjectItemCaseSensitive(props, "archived"))
+            cJSON_AddTrueToObject(props, "archived");
         const char *msg = cJSON_IsObject(props) ? (hs ? seed_hs(obj, props, &r) : seed_sf(obj, props, &r, &err))
                                                 : "each element must be an object";
         cJSON_Delete(props);

@@ -285,7 +285,7 @@ static void sf_limit_header(fk_resp_t *rs)
 
 static void sf_versions(fk_req_t *rq, fk_resp_t *rs)
 {
-    static const char *labels[] = {"Winter '15", "Spring '15", "Summer '15", "Winter '16", "Spring '16",
+    static const char *labels[] = {"Summer '14", "Winter '15", "Spring '15", "Summer '15", "Winter '16", "Spring '16",
                                    "Summer '16", "Winter '17", "Spring '17", "Summer '17", "Winter '18",
                                    "Spring '18", "Summer '18", "Winter '19", "Spring '19", "Summer '19",
                                    "Winter '20", "Spring '20", "Summer '20", "Winter '21", "Spring '21",
@@ -295,12 +295,12 @@ static void sf_versions(fk_req_t *rq, fk_resp_t *rs)
                                    "Summer '26"};
     (void)rq;
     cJSON *arr = cJSON_CreateArray();
-    for (int v = 32; v <= 67; v++) {
+    for (int v = 31; v <= 67; v++) {
         char ver[16], url[48];
         snprintf(ver, sizeof ver, "%d.0", v);
         snprintf(url, sizeof url, "/services/data/v%d.0", v);
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "label", labels[v - 32]);
+        cJSON_AddStringToObject(o, "label", labels[v - 31]);
         cJSON_AddStringToObject(o, "url", url);
         cJSON_AddStringToObject(o, "version", ver);
         cJSON_AddItemToArray(arr, o);

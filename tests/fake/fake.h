@@ -75,6 +75,8 @@ int fk_parse_form(const char *s, size_t n, char **keys, char **vals, int max);
 char *fk_b64_encode(const unsigned char *in, size_t n); /* standard, padded */
 unsigned char *fk_b64url_decode(const char *in, size_t n, size_t *outn); /* accepts both alphabets, no padding needed */
 int fk_strcaseeq(const char *a, const char *b);
+/* case-insensitive wildcard match: star = any run, one = any single char (0 = none), esc escapes (0 = none) */
+int fk_wildcard(const char *pat, const char *s, char star, char one, char esc);
 void fk_lower(char *s);
 char *fk_json_print(const cJSON *j); /* unformatted, malloc'd */
 const char *fk_json_str(const cJSON *obj, const char *key); /* string member or NULL */
@@ -264,7 +266,7 @@ typedef struct {
     fk_faults_t faults;
     void *cursors;                  /* soql.c query locators */
     void *jwt_key;                  /* EVP_PKEY * */
-    volatile int stopping;
+    int stopping;                   /* read/written with __atomic builtins (fk_stopping) */
     int seeding;                    /* /__fake/records inserts: no uniqueness checks */
 } fk_global_t;
 
@@ -274,6 +276,10 @@ extern fk_global_t G;
 int fk_parse_custom(const char *spec, int salesforce);
 
 /* http.c */
+static inline int fk_stopping(void)
+{
+    return __atomic_load_n(&G.stopping, __ATOMIC_ACQUIRE);
+}
 int fk_http_start(void);
 void fk_http_stop(void);
 int fk_http_port(void);

@@ -414,6 +414,7 @@ cJSON *fk_hs_render(const fk_rec_t *r, const char *const *props, int nprops, int
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", r->id);
     cJSON *p = cJSON_AddObjectToObject(o, "properties");
+    int explicit_list = props != NULL;
     if (!props) {
         props = fk_hs_default_props(r->obj);
         nprops = 0;
@@ -428,6 +429,15 @@ cJSON *fk_hs_render(const fk_rec_t *r, const char *const *props, int nprops, int
             cJSON_AddStringToObject(p, props[i], v);
         else if (with_null)
             cJSON_AddNullToObject(p, props[i]);
+    }
+    if (explicit_list) {
+        /* HubSpot always adds these three to an explicit property list (and search does the same) */
+        const char *always[] = {"createdate", "hs_object_id", fk_hs_modified_prop(r->obj)};
+        for (int i = 0; i < 3; i++) {
+            const char *v = fk_json_str(r->f, always[i]);
+            if (v && !cJSON_GetObjectItemCaseSensitive(p, always[i]))
+                cJSON_AddStringToObject(p, always[i], v);
+        }
     }
     fk_fmt_hs_datetime(r->created_ms, ts);
     cJSON_AddStringToObject(o, "createdAt", ts);

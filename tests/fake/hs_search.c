@@ -63,11 +63,7 @@ static int cmp_values(char ptype, const char *a, const char *b, int *ok)
 
 static int glob_match(const char *pat, const char *s)
 {
-    if (*pat == '\0')
-        return *s == '\0';
-    if (*pat == '*')
-        return glob_match(pat + 1, s) || (*s && glob_match(pat, s + 1));
-    return *s && tolower((unsigned char)*pat) == tolower((unsigned char)*s) && glob_match(pat + 1, s + 1);
+    return fk_wildcard(pat, s, '*', 0, 0);
 }
 
 static int contains_token(const char *val, const char *pat)

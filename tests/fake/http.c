@@ -239,6 +239,16 @@ static int fk_body_append(fk_ctx_t *c, const char *data, size_t n)
     return 0;
 }
 
+/* paths that carry a token are logged without it (tokens and secrets are never printed) */
+static const char *fk_loggable_path(const char *path)
+{
+    if (strncmp(path, "/oauth/v1/access-tokens/", 24) == 0)
+        return "/oauth/v1/access-tokens/***";
+    if (strncmp(path, "/oauth/v1/refresh-tokens/", 25) == 0)
+        return "/oauth/v1/refresh-tokens/***";
+    return path;
+}
+
 static enum MHD_Result fk_too_large(struct MHD_Connection *conn)
 {
     fk_resp_t rs = {0};
@@ -266,7 +276,7 @@ static enum MHD_Result fk_handle(void *cls, struct MHD_Connection *conn, const c
         *req_cls = c;
     }
     if (c->phase == PH_RESUMED) {
-        if (c->resp.action != FK_ACT_RESPOND || G.stopping)
+        if (c->resp.action != FK_ACT_RESPOND || fk_stopping())
             return MHD_NO;
         return fk_queue(conn, &c->resp);
     }
@@ -295,7 +305,7 @@ static enum MHD_Result fk_handle(void *cls, struct MHD_Connection *conn, const c
     double dur = (double)(fk_mono_ns() - t0) / 1e6;
     fk_resp_header(&rs, "Server-Timing", "app;dur=%.3f", dur);
     if (G.o.verbose)
-        fprintf(stderr, "unicrm-fake: %s %s -> %d%s (%.3f ms)\n", method, rq.path, rs.status,
+        fprintf(stderr, "unicrm-fake: %s %s -> %d%s (%.3f ms)\n", method, fk_loggable_path(rq.path), rs.status,
                 rs.action == FK_ACT_RESET ? " reset" : rs.action == FK_ACT_HOLD_CLOSE ? " hold" : "", dur);
     int64_t delay_ms = rs.hold_ms;
     if (G.o.latency_ms > 0 && (rq.provider == FK_P_HUBSPOT || rq.provider == FK_P_SALESFORCE))
@@ -305,7 +315,7 @@ static enum MHD_Result fk_handle(void *cls, struct MHD_Connection *conn, const c
         fk_resp_clear(&rs);
         return MHD_NO;
     }
-    if (delay_ms > 0 && !G.stopping) {
+    if (delay_ms > 0 && !fk_stopping()) {
         c->resp = rs;
         c->phase = PH_SUSPENDED;
         c->due_ns = fk_mono_ns() + delay_ms * 1000000LL;
@@ -403,7 +413,7 @@ int fk_http_port(void)
 
 void fk_http_stop(void)
 {
-    G.stopping = 1;
+    __atomic_store_n(&G.stopping, 1, __ATOMIC_RELEASE);
     if (g_timer_started) {
         pthread_mutex_lock(&g_tlock);
         g_timer_stop = 1;

@@ -117,6 +117,19 @@ static void defaults(void)
     G.o.hs_private_token = "pat-test";
 }
 
+static int known_option(const char *a)
+{
+    static const char *const opts[] = {"--port", "--threads", "--seed", "--hubspot-rate", "--hubspot-search-rate",
+                                       "--hubspot-daily", "--salesforce-daily", "--token-ttl", "--latency-ms",
+                                       "--fault-timeout-ms", "--fault-rate", "--faults", "--tls-cert", "--tls-key",
+                                       "--client-id", "--client-secret", "--refresh-token", "--hubspot-private-token",
+                                       "--jwt-public-key", "--salesforce-custom-fields", "--hubspot-custom-properties"};
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        if (strcmp(a, opts[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -133,6 +146,10 @@ static int parse_args(int argc, char **argv)
         } else if (strcmp(a, "--salesforce-rotate-refresh") == 0) {
             G.o.sf_rotate_refresh = 1;
             used = 0;
+        } else if (!known_option(a)) {
+            fprintf(stderr, "unicrm-fake: unknown option %s\n", a);
+            usage(stderr);
+            return -1;
         } else if (!v) {
             bad = 1;
         } else if (strcmp(a, "--port") == 0) {
@@ -250,7 +267,9 @@ int main(int argc, char **argv)
         return 1;
     }
     int port = fk_http_port();
+    pthread_mutex_lock(&G.lock); /* handlers read base_url under the lock */
     snprintf(G.base_url, sizeof G.base_url, "%s://127.0.0.1:%d", G.o.tls_cert ? "https" : "http", port);
+    pthread_mutex_unlock(&G.lock);
     printf("listening on %s\n", G.base_url);
     fflush(stdout);
 

@@ -23,8 +23,12 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#define SF_ORG_ID  "00D5g000004FAKEEAC"
-#define SF_USER_ID "0055g00000FAKEUAAQ"
+/* org and user ids with valid checksums; the user is the records' OwnerId/CreatedById (005...1) */
+static void sf_ids(char org[19], char user[19])
+{
+    fk_sf_make_id("00D", 1, org);
+    fk_sf_make_id("005", 1, user);
+}
 
 typedef struct {
     int n;
@@ -262,12 +266,13 @@ static void sf_client_creds(const fk_req_t *rq, const fk_form_t *f, char **id, c
 
 static void sf_token_ok(fk_resp_t *rs, const char *scope, const char *new_refresh)
 {
-    char tok[128], rnd[97], issued[24], id[160];
+    char tok[128], rnd[97], issued[24], id[160], org[19], user[19];
+    sf_ids(org, user);
     fk_random_token(rnd, 96);
-    snprintf(tok, sizeof tok, "%s!%s", SF_ORG_ID, rnd);
+    snprintf(tok, sizeof tok, "%.15s!%s", org, rnd);
     fk_token_t *t = token_issue(FK_P_SALESFORCE, fk_xstrdup(tok));
     snprintf(issued, sizeof issued, "%lld", (long long)fk_now_ms());
-    snprintf(id, sizeof id, "%s/id/%s/%s", G.base_url, SF_ORG_ID, SF_USER_ID);
+    snprintf(id, sizeof id, "%s/id/%s/%s", G.base_url, org, user);
     char msg[200];
     snprintf(msg, sizeof msg, "%s%s", id, issued);
     unsigned char mac[EVP_MAX_MD_SIZE];

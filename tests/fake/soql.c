@@ -196,7 +196,11 @@ typedef struct {
     int desc, nulls_last;
 } order_t;
 
+#define MAX_DEPTH 64     /* nested parentheses / NOT */
+#define MAX_NODES 4000   /* conditions in one WHERE clause */
+
 typedef struct {
+    int depth;
     int obj, count_only;
     const fk_sf_field_t *fields[128];
     int nfields;
@@ -210,6 +214,8 @@ typedef struct {
 
 static node_t *new_node(query_t *Q, int kind)
 {
+    if (Q->nnodes >= MAX_NODES)
+        return NULL;
     node_t *n = calloc(1, sizeof *n);
     if (!n)
         abort();
@@ -343,6 +349,10 @@ static node_t *parse_comparison(lex_t *L, query_t *Q)
     if (!fd)
         return NULL;
     node_t *n = new_node(Q, N_CMP);
+    if (!n) {
+        soql_error(L, L->t.pos, "MALFORMED_QUERY", "Query is too complicated");
+        return NULL;
+    }
     n->fd = fd;
     size_t pos = L->t.pos;
     if (L->t.type == T_OP) {
@@ -371,8 +381,12 @@ static node_t *parse_comparison(lex_t *L, query_t *Q)
             return NULL;
         }
         lex_next(L);
+        int cap = 0;
         for (;;) {
-            n->vals = fk_xrealloc(n->vals, (size_t)(n->nvals + 1) * sizeof *n->vals);
+            if (n->nvals == cap) {
+                cap = cap ? cap * 2 : 8;
+                n->vals = fk_xrealloc(n->vals, (size_t)cap * sizeof *n->vals);
+            }
             size_t vpos = L->t.pos;
             if (parse_value(L, &n->vals[n->nvals]))
                 return NULL;
@@ -411,15 +425,27 @@ static node_t *parse_comparison(lex_t *L, query_t *Q)
 
 static node_t *parse_factor(lex_t *L, query_t *Q)
 {
+    if ((tok_is(&L->t, "NOT") || L->t.type == T_LP) && Q->depth >= MAX_DEPTH) {
+        soql_error(L, L->t.pos, "MALFORMED_QUERY", "Query is too complicated");
+        return NULL;
+    }
     if (tok_is(&L->t, "NOT")) {
         lex_next(L);
         node_t *n = new_node(Q, N_NOT);
+        if (!n) {
+            soql_error(L, L->t.pos, "MALFORMED_QUERY", "Query is too complicated");
+            return NULL;
+        }
+        Q->depth++;
         n->a = parse_factor(L, Q);
+        Q->depth--;
         return n->a ? n : NULL;
     }
     if (L->t.type == T_LP) {
         lex_next(L);
+        Q->depth++;
         node_t *n = parse_cond(L, Q);
+        Q->depth--;
         if (!n)
             return NULL;
         if (L->t.type != T_RP) {
@@ -445,6 +471,10 @@ static node_t *parse_cond(lex_t *L, query_t *Q)
         conj = k;
         lex_next(L);
         node_t *n = new_node(Q, k);
+        if (!n) {
+            soql_error(L, L->t.pos, "MALFORMED_QUERY", "Query is too complicated");
+            return NULL;
+        }
         n->a = left;
         n->b = parse_factor(L, Q);
         if (!n->b)
@@ -595,29 +625,7 @@ static int soql_parse(lex_t *L, query_t *Q)
 /* ------------------------------------------------------------------------------------------------ evaluation */
 static int like_match(const char *p, const char *s)
 {
-    for (; *p; p++, s++) {
-        if (*p == '%') {
-            while (*p == '%')
-                p++;
-            if (!*p)
-                return 1;
-            for (; *s; s++)
-                if (like_match(p, s))
-                    return 1;
-            return 0;
-        }
-        if (!*s)
-            return 0;
-        char pc = *p;
-        if (pc == '\\' && p[1]) {
-            pc = *++p;
-        } else if (pc == '_') {
-            continue;
-        }
-        if (tolower((unsigned char)pc) != tolower((unsigned char)*s))
-            return 0;
-    }
-    return *s == '\0';
+    return fk_wildcard(p, s, '%', '_', '\\');
 }
 
 /* compares a record value with a literal; *isnull set when the record value is null */

@@ -545,6 +545,39 @@ unsigned char *fk_b64url_decode(const char *in, size_t n, size_t *outn)
     return out;
 }
 
+int fk_wildcard(const char *p, const char *s, char star, char one, char esc)
+{
+    /* iterative match with one backtrack point: O(len(p) * len(s)), no recursion */
+    const char *star_p = NULL, *star_s = NULL;
+    while (*s) {
+        if (*p == star) {
+            star_p = ++p;
+            star_s = s;
+            continue;
+        }
+        char pc = *p;
+        const char *next = p + 1;
+        int literal = 0;
+        if (esc && pc == esc && p[1]) {
+            pc = p[1];
+            next = p + 2;
+            literal = 1;
+        }
+        if (pc && ((!literal && one && pc == one) || tolower((unsigned char)pc) == tolower((unsigned char)*s))) {
+            p = next;
+            s++;
+            continue;
+        }
+        if (!star_p)
+            return 0;
+        p = star_p;
+        s = ++star_s;
+    }
+    while (*p == star)
+        p++;
+    return *p == '\0';
+}
+
 int fk_strcaseeq(const char *a, const char *b)
 {
     if (!a || !b)
