@@ -251,10 +251,12 @@ static ucrm_err_t do_refresh(ucrm_call_t *call, ucrm_auth_t *a, const char *refr
     return rc;
 }
 
-/* A refused credential (an AUTH answer of the token endpoint: revoked refresh token, invalid_grant,
- * BAD_REFRESH_TOKEN, wrong client secret) cannot heal by retrying: say what the application must do. */
+/* A refused grant (RFC 6749 invalid_grant from the token endpoint: revoked or expired refresh token, refused
+ * assertion) cannot heal by retrying. The adapters say so in their message (provider_int.h); when one does not,
+ * say what the application must do. */
 static void explain_refusal(const ucrm_auth_t *a, ucrm_error_t *e) {
-    if (!e || e->is_static || e->code != UCRM_ERR_AUTH || e->http_status < 400 || e->http_status >= 500)
+    if (!e || e->is_static || e->code != UCRM_ERR_AUTH || !ucrm__streq(e->provider_code, "invalid_grant") ||
+        (e->message && (strstr(e->message, "re-authoris") || strstr(e->message, "re-authoriz"))))
         return;
     static const char *const what[] = {
         [UCRM_GRANT_STATIC] = "",

@@ -255,6 +255,14 @@ const ucrm_prop_t ucrm_props[UCRM_P__COUNT] = {
                 "all 190. A bucket of more than one slot keeps at least one. LOW calls also wait while NORMAL "
                 "calls are waiting.",
     },
+    [UCRM_P_RL_DAILY_RECHECK_MS] = {
+        .name = "ratelimit.daily.recheck.ms", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_MS,
+        .def = "60000", .min = 100, .max = MS_DAY,
+        .desc = "Once the provider's usage figures say the daily budget is used up, calls fail at once with "
+                "UCRM_ERR_QUOTA_EXHAUSTED, except one request this long after the provider's last figures, whose "
+                "answer tells whether the budget has freed (Salesforce's day is rolling; HubSpot's resets at "
+                "midnight in the account's time zone).",
+    },
     [UCRM_P_RL_HEADROOM] = {
         .name = "ratelimit.headroom", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_INT,
         .def = "0", .min = 0, .max = 1000,

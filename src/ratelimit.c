@@ -29,6 +29,7 @@ void ucrm_rl_settings__from_conf(ucrm_rl_settings_t *s, const ucrm_conf_t *conf)
     s->concurrency = ucrm_conf__int(conf, UCRM_P_RL_CONCURRENCY);
     s->reserve_pct = ucrm_conf__int(conf, UCRM_P_RL_RESERVE_HIGH_PERCENT);
     s->headroom = ucrm_conf__int(conf, UCRM_P_RL_HEADROOM);
+    s->daily_recheck_ms = ucrm_conf__int(conf, UCRM_P_RL_DAILY_RECHECK_MS);
 }
 
 int64_t ucrm_rl__reserve(int64_t n, int64_t pct) {

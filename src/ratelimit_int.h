@@ -32,6 +32,7 @@ typedef struct ucrm_rl_settings {
     int64_t concurrency;            /* ratelimit.concurrency: requests in flight; 0 = unlimited */
     int64_t reserve_pct;            /* ratelimit.reserve.high.percent */
     int64_t headroom;               /* ratelimit.headroom: window slots never used */
+    int64_t daily_recheck_ms;       /* ratelimit.daily.recheck.ms */
 } ucrm_rl_settings_t;
 
 void ucrm_rl_settings__from_conf(ucrm_rl_settings_t *s, const ucrm_conf_t *conf);

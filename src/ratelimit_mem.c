@@ -21,8 +21,8 @@
  * Corrections. X-HubSpot-RateLimit-Remaining below the local view means requests this process did not make:
  * they become completions stamped now (conservative). A lower -Max lowers the effective limit (never above the
  * configured one). Daily figures (X-HubSpot-RateLimit-Daily-Remaining, Sforce-Limit-Info) replace the local
- * count. A rate-limit answer drains the bucket until retry_after (else one interval); a quota answer marks the
- * daily budget used up.
+ * count; once they say the budget is used up, one request a minute still goes out to learn when it frees. A
+ * rate-limit answer drains the bucket until retry_after (else one interval).
  */
 #include "ratelimit_int.h"
 #include "error_int.h"
@@ -57,6 +57,13 @@ typedef struct rl_daily {
     int64_t *per_min;      /* MIN_PER_DAY counters, index minute % MIN_PER_DAY */
     int64_t base;          /* oldest minute covered */
     int64_t used;          /* sum of per_min */
+    bool synced;           /* the provider reports its count (headers): used is partly its figure */
+    /* A budget the provider's figures say is used up is re-checked with one request this long after they came
+     * (ratelimit.daily.recheck.ms): they arrive as one count, placed at the minute they arrived, while the
+     * provider's budget frees as its rolling day advances (Salesforce) or at midnight (HubSpot). */
+    int64_t recheck_us;
+    int64_t probe_at;      /* last provider figure, or last re-check of a budget that looked used up */
+    uint64_t probes;
 } rl_daily_t;
 
 typedef struct rl_waiter {
@@ -221,10 +228,13 @@ static int64_t day_wait(const rl_daily_t *d, int64_t limit, int64_t now) {
     return MIN_PER_DAY * US_PER_MIN;
 }
 
-static void day_correct(rl_daily_t *d, const ucrm_usage_t *u, int64_t minute) {
+static void day_correct(rl_daily_t *d, const ucrm_usage_t *u, int64_t now) {
+    int64_t minute = minute_of(now);
     if (d->max <= 0 || !u->has_daily || u->daily_max <= 0)
         return;
     d->eff = d->explicit_cap && d->max < u->daily_max ? d->max : u->daily_max;
+    d->synced = true;
+    d->probe_at = now; /* the provider's count is fresh: the next re-check is one interval away */
     int64_t server_used = u->daily_max - (u->daily_remaining > 0 ? u->daily_remaining : 0);
     if (server_used > d->used)
         day_add(d, minute, server_used - d->used);
@@ -291,6 +301,7 @@ static ucrm_err_t mem_create(void **impl, const ucrm_rl_settings_t *s, ucrm_erro
     m->win[UCRM_BUCKET_SEARCH].us = s->search_ms * 1000;
     m->day.max = m->day.eff = s->daily_max;
     m->day.explicit_cap = s->daily_explicit;
+    m->day.recheck_us = s->daily_recheck_ms * 1000;
     m->day.base = minute_of(ucrm__mono_us()) - MIN_PER_DAY + 1;
     m->conc_max = s->concurrency;
     *impl = m;
@@ -316,10 +327,20 @@ static bool day_exhausted(rl_mem_t *m, int lane, int64_t now, int64_t *retry_us)
     if (m->day.max <= 0)
         return false;
     day_roll(&m->day, minute_of(now));
-    int64_t lim = lane_limit(m, m->day.eff, 0, lane);
-    if (m->day.used < lim)
+    rl_daily_t *d = &m->day;
+    int64_t lim = lane_limit(m, d->eff, 0, lane);
+    if (d->used < lim)
         return false;
-    *retry_us = day_wait(&m->day, lim, now);
+    *retry_us = day_wait(d, lim, now);
+    if (d->synced) {
+        if (now - d->probe_at >= d->recheck_us) {
+            d->probe_at = now; /* let this one through: its answer brings the provider's current count */
+            d->probes++;
+            return false;
+        }
+        if (d->probe_at + d->recheck_us - now < *retry_us)
+            *retry_us = d->probe_at + d->recheck_us - now;
+    }
     return true;
 }
 
@@ -458,13 +479,10 @@ static void mem_done(void *impl, ucrm_rl_ticket_t *t, const ucrm_usage_t *usage,
     if (usage) {
         if (b == UCRM_BUCKET_MAIN)
             win_correct(m, w, usage, now);
-        day_correct(&m->day, usage, minute_of(now));
+        day_correct(&m->day, usage, now);
     }
-    if (outcome == UCRM_RL_QUOTA) {
+    if (outcome == UCRM_RL_QUOTA) /* the provider's figures (usage above) carry the count; none: nothing to add */
         m->answers_quota++;
-        if (m->day.max > 0 && m->day.used < m->day.eff)
-            day_add(&m->day, minute_of(now), m->day.eff - m->day.used);
-    }
     if (anyone_waiting(m))
         pthread_cond_broadcast(&m->cond);
     pthread_mutex_unlock(&m->lock);
@@ -493,12 +511,13 @@ static void mem_stats_json(void *impl, ucrm_buf_t *buf) {
         for (int l = 0; l < NLANES; l++)
             waiting += m->q[b][l].n;
     ucrm_buf__printf(buf,
-                     "\"daily\":{\"limit\":%lld,\"effective_limit\":%lld,\"used\":%lld},"
+                     "\"daily\":{\"limit\":%lld,\"effective_limit\":%lld,\"used\":%lld,\"probes\":%llu},"
                      "\"concurrency\":{\"limit\":%lld,\"in_flight\":%lld},"
                      "\"acquired\":%llu,\"waits\":%llu,\"wait_ms_total\":%.3f,\"wait_ms_max\":%.3f,\"waiting\":%zu,"
                      "\"rejected_rate_limited\":%llu,\"rejected_quota\":%llu,\"rate_limited_answers\":%llu,"
                      "\"quota_answers\":%llu",
                      (long long)m->day.max, (long long)m->day.eff, (long long)(m->day.max > 0 ? m->day.used : 0),
+                     (unsigned long long)m->day.probes,
                      (long long)m->conc_max, (long long)m->conc_inflight, (unsigned long long)m->acquired,
                      (unsigned long long)m->waits, (double)m->wait_us_total / 1000.0,
                      (double)m->wait_us_max / 1000.0, waiting, (unsigned long long)m->rejected_rl,

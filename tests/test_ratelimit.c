@@ -313,13 +313,55 @@ static void test_ratelimit__daily_from_provider_headers(void **state) {
     u.daily_remaining = 1000;
     ucrm_limiter__done(l, &t, &u, UCRM_RL_SENT, 0);
     assert_int_equal(stat_of(l, "daily", "effective_limit"), 40);
-    /* the provider says the quota is gone (REQUEST_LIMIT_EXCEEDED, DAILY 429): no more calls */
+    /* the provider says the quota is gone (REQUEST_LIMIT_EXCEEDED with api-usage=41/40): no more calls... */
     assert_int_equal(acq(l, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_HIGH, 0, NULL, NULL), UCRM_OK);
-    ucrm_limiter__done(l, &t, NULL, UCRM_RL_QUOTA, 0);
+    u.daily_max = 40;
+    u.daily_remaining = 0;
+    ucrm_limiter__done(l, &t, &u, UCRM_RL_QUOTA, 0);
     e = NULL;
     assert_int_equal(acq(l, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_HIGH, 0, NULL, &e), UCRM_ERR_QUOTA_EXHAUSTED);
+    /* ...until a re-check a minute after the provider's last word (its own budget frees as its day rolls) */
+    assert_true(ucrm_error_retry_after_ms(e) > 55000 && ucrm_error_retry_after_ms(e) <= 60001);
     ucrm_error_destroy(e);
     assert_int_equal(stat_of(l, NULL, "quota_answers"), 1);
+    assert_int_equal(stat_of(l, "daily", "probes"), 0);
+    /* a quota answer without figures blocks nothing by itself: the provider is asked again next time */
+    ucrm_limiter__release(l);
+    l = limiter("t-daily-nofig", kv2);
+    assert_int_equal(acq(l, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_HIGH, 0, NULL, NULL), UCRM_OK);
+    ucrm_limiter__done(l, &t, NULL, UCRM_RL_QUOTA, 0);
+    assert_int_equal(acq(l, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_HIGH, 0, NULL, NULL), UCRM_OK);
+    ucrm_limiter__done(l, &t, NULL, UCRM_RL_SENT, 0);
+    ucrm_limiter__release(l);
+}
+
+static void test_ratelimit__daily_recheck_after_provider_says_used_up(void **state) {
+    (void)state;
+    const char *kv[] = {"ratelimit.requests", "0", "ratelimit.daily.recheck.ms", "300", NULL};
+    ucrm_limiter_t *l = limiter("t-daily-probe", kv);
+    ucrm_rl_ticket_t t;
+    ucrm_usage_t u = {0};
+    u.has_daily = true;
+    u.daily_max = 1000;
+    u.daily_remaining = 0;
+    assert_int_equal(acq(l, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_HIGH, 0, NULL, NULL), UCRM_OK);
+    ucrm_limiter__done(l, &t, &u, UCRM_RL_QUOTA, 0);
+    ucrm_error_t *e = NULL;
+    assert_int_equal(acq(l, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_HIGH, 0, NULL, &e), UCRM_ERR_QUOTA_EXHAUSTED);
+    assert_true(ucrm_error_retry_after_ms(e) <= 301);
+    ucrm_error_destroy(e);
+    msleep(350);
+    /* one request goes out to ask; a second one at the same time does not */
+    assert_int_equal(acq(l, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 0, NULL, NULL), UCRM_OK);
+    ucrm_rl_ticket_t t2;
+    e = NULL;
+    assert_int_equal(acq(l, &t2, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 0, NULL, &e), UCRM_ERR_QUOTA_EXHAUSTED);
+    ucrm_error_destroy(e);
+    u.daily_remaining = 400; /* the provider's day rolled: 600 used */
+    ucrm_limiter__done(l, &t, &u, UCRM_RL_SENT, 0);
+    assert_int_equal(stat_of(l, "daily", "used"), 600);
+    assert_int_equal(stat_of(l, "daily", "probes"), 1);
+    take_n(l, 5, UCRM_PRIORITY_NORMAL, true);
     ucrm_limiter__release(l);
 }
 
@@ -569,6 +611,7 @@ int main(void) {
         cmocka_unit_test(test_ratelimit__search_bucket),
         cmocka_unit_test(test_ratelimit__daily_quota),
         cmocka_unit_test(test_ratelimit__daily_from_provider_headers),
+        cmocka_unit_test(test_ratelimit__daily_recheck_after_provider_says_used_up),
         cmocka_unit_test(test_ratelimit__window_corrected_by_headers),
         cmocka_unit_test(test_ratelimit__concurrency),
         cmocka_unit_test(test_ratelimit__threads_low_yields_and_fifo),
