@@ -46,6 +46,7 @@ typedef struct ucrm_rl_ticket {
     ucrm_priority_t prio;
     unsigned held;      /* backend flags: which counters this attempt holds */
     int64_t stamp;      /* backend data (the in-process backend: the daily counter's minute) */
+    int64_t taken_us;   /* backend data (the in-process backend: when the slot was taken, monotonic) */
 } ucrm_rl_ticket_t;
 
 /* What became of an attempt that held a ticket. */

@@ -7,7 +7,8 @@
  * response came back: the provider saw the request before the response left, so the client's slot expires
  * no earlier than the provider's. A slot is therefore "in flight" from acquire to done, then a completion time
  * in a ring (oldest first); count = in flight + completions younger than W. No guessing, no margin needed
- * (ratelimit.headroom can add one).
+ * (ratelimit.headroom can add one). Completions stay in the ring a little longer than W, to compare the
+ * provider's figures with what was counted while a request was on its way.
  *
  * Lanes. Each bucket has a FIFO queue per priority. A request proceeds only when it heads its queue, no
  * higher-priority request of the same bucket is waiting, and the bucket has room for its priority
@@ -32,6 +33,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#define GRACE_US INT64_C(2000000) /* completions kept past their window (win_expire) */
 #define MIN_PER_DAY 1440
 #define US_PER_MIN INT64_C(60000000)
 
@@ -99,20 +101,38 @@ static int64_t lane_limit(const rl_mem_t *m, int64_t n, int64_t headroom, int la
 
 /* ---------------------------------------------------------------------------------------------- window */
 
+/* The k-th oldest completion in the ring (1-based, k <= n), live or not. */
+static int64_t win_nth(const rl_window_t *w, size_t k) { return w->ts[(w->head + k - 1) % w->cap]; }
+
+/* Completions are kept GRACE_US beyond the interval, so that the provider's figures can be compared with what
+ * this process counted while a request was on its way (win_correct). Only those younger than W count. */
 static void win_expire(rl_window_t *w, int64_t now) {
-    while (w->n && now - w->ts[w->head] >= w->us) {
+    while (w->n && now - w->ts[w->head] >= w->us + GRACE_US) {
         w->head = (w->head + 1) % w->cap;
         w->n--;
     }
 }
 
-static int64_t win_count(rl_window_t *w, int64_t now) {
-    win_expire(w, now);
-    return w->inflight + (int64_t)w->n;
+/* How many completions at the head of the ring are at least W old at time x (binary search: oldest first). */
+static size_t win_dead_at(const rl_window_t *w, int64_t x) {
+    size_t lo = 0, hi = w->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x - win_nth(w, mid + 1) >= w->us)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
-/* The k-th oldest completion (1-based, k <= n). */
-static int64_t win_nth(const rl_window_t *w, size_t k) { return w->ts[(w->head + k - 1) % w->cap]; }
+/* Completions younger than W at time x. */
+static int64_t win_count_at(const rl_window_t *w, int64_t x) { return (int64_t)(w->n - win_dead_at(w, x)); }
+
+static int64_t win_count(rl_window_t *w, int64_t now) {
+    win_expire(w, now);
+    return w->inflight + win_count_at(w, now);
+}
 
 static void win_push(rl_window_t *w, int64_t now) {
     if (w->n == w->cap) {
@@ -151,8 +171,9 @@ static int64_t win_wait(const rl_mem_t *m, rl_window_t *w, int lane, int64_t ahe
     int64_t excess = win_count(w, now) - lane_limit(m, w->eff, main ? m->headroom : 0, lane) + 1 + ahead;
     if (excess <= 0)
         return wait;
-    /* the excess-th oldest completion must expire; in-flight requests first complete, then last W */
-    int64_t t = (uint64_t)excess <= w->n ? win_nth(w, (size_t)excess) + w->us - now : w->us;
+    /* the excess-th oldest live completion must expire; in-flight requests first complete, then last W */
+    size_t dead = win_dead_at(w, now);
+    int64_t t = (uint64_t)excess <= w->n - dead ? win_nth(w, dead + (size_t)excess) + w->us - now : w->us;
     return t > wait ? t : wait;
 }
 
@@ -160,18 +181,21 @@ static int64_t win_wait(const rl_mem_t *m, rl_window_t *w, int lane, int64_t ahe
 static int64_t win_next_event(rl_window_t *w, int64_t now) {
     if (now < w->blocked_until)
         return w->blocked_until;
-    return w->n ? w->ts[w->head] + w->us : INT64_MAX;
+    size_t dead = win_dead_at(w, now);
+    return dead < w->n ? win_nth(w, dead + 1) + w->us : INT64_MAX;
 }
 
-/* The provider's view of the window: fewer slots left than we think means others use the account. */
-static void win_correct(const rl_mem_t *m, rl_window_t *w, const ucrm_usage_t *u, int64_t now) {
-    (void)m;
+/* The provider's view of the window: fewer slots left than we think means others use the account. view: what
+ * this process had counted while the answer was on its way (in flight + completions alive when the request
+ * was sent): the provider counted at some moment in between, and an entry that expired here meanwhile must
+ * not pass for someone else's request. */
+static void win_correct(rl_window_t *w, const ucrm_usage_t *u, int64_t view, int64_t now) {
     if (w->max <= 0 || !u->has_window || u->window_max <= 0)
         return;
     w->eff = u->window_max < w->max ? u->window_max : w->max;
     int64_t server_used = u->window_max - (u->window_remaining > 0 ? u->window_remaining : 0);
     int64_t local = win_count(w, now);
-    int64_t add = server_used - local;
+    int64_t add = server_used - (view > local ? view : local);
     if (add > w->eff - local)
         add = w->eff - local;
     if (add <= 0)
@@ -346,6 +370,7 @@ static bool day_exhausted(rl_mem_t *m, int lane, int64_t now, int64_t *retry_us)
 
 static void take(rl_mem_t *m, ucrm_rl_ticket_t *t, int64_t now) {
     rl_window_t *w = &m->win[t->bucket];
+    t->taken_us = now;
     if (w->max > 0) {
         w->inflight++;
         t->held |= HELD_WIN;
@@ -455,6 +480,7 @@ static void mem_done(void *impl, ucrm_rl_ticket_t *t, const ucrm_usage_t *usage,
     rl_window_t *w = &m->win[b];
     pthread_mutex_lock(&m->lock);
     int64_t now = ucrm__mono_us();
+    int64_t view = (t->held & HELD_WIN) ? w->inflight + win_count_at(w, t->taken_us) : -1;
     if (t->held & HELD_WIN) {
         w->inflight--;
         if (outcome == UCRM_RL_SENT) {
@@ -478,7 +504,7 @@ static void mem_done(void *impl, ucrm_rl_ticket_t *t, const ucrm_usage_t *usage,
     }
     if (usage) {
         if (b == UCRM_BUCKET_MAIN)
-            win_correct(m, w, usage, now);
+            win_correct(w, usage, view, now);
         day_correct(&m->day, usage, now);
     }
     if (outcome == UCRM_RL_QUOTA) /* the provider's figures (usage above) carry the count; none: nothing to add */
