@@ -383,20 +383,27 @@ static void test_ratelimit__window_corrected_by_headers(void **state) {
     assert_int_equal(stat_of(l, "window", "corrections"), 1);
     take_n(l, 4, UCRM_PRIORITY_NORMAL, true);
     expect_rate_limited(l, UCRM_PRIORITY_NORMAL, 400, 501);
-    /* a Remaining above the local view never raises the budget above what the headers and conf allow */
+    ucrm_limiter__release(l);
+    /* a larger -Max never raises the budget above the configured one */
+    const char *kv2[] = {"ratelimit.requests", "20", "ratelimit.interval.ms", "60000", NULL};
+    l = limiter("t-correct-2", kv2);
     u.window_max = 50;
     u.window_remaining = 50;
-    assert_int_equal(acq(l, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_HIGH, 1000, NULL, NULL), UCRM_OK);
-    ucrm_limiter__done(l, &t, &u, UCRM_RL_SENT, 0);
-    assert_int_equal(stat_of(l, "window", "effective_limit"), 20);
-    assert_true(stat_of(l, "window", "used") >= 1);
-    /* garbage figures change nothing */
-    u.window_max = 10;
-    u.window_remaining = 999;
-    long used = stat_of(l, "window", "used");
     assert_int_equal(acq(l, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_HIGH, 0, NULL, NULL), UCRM_OK);
     ucrm_limiter__done(l, &t, &u, UCRM_RL_SENT, 0);
-    assert_int_equal(stat_of(l, "window", "used"), used + 1);
+    assert_int_equal(stat_of(l, "window", "effective_limit"), 20);
+    assert_int_equal(stat_of(l, "window", "used"), 1);
+    /* garbage figures (more remaining than the maximum, negative) add nothing */
+    u.window_max = 10;
+    u.window_remaining = 999;
+    assert_int_equal(acq(l, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_HIGH, 0, NULL, NULL), UCRM_OK);
+    ucrm_limiter__done(l, &t, &u, UCRM_RL_SENT, 0);
+    u.window_max = -5;
+    u.window_remaining = -7;
+    assert_int_equal(acq(l, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_HIGH, 0, NULL, NULL), UCRM_OK);
+    ucrm_limiter__done(l, &t, &u, UCRM_RL_SENT, 0);
+    assert_int_equal(stat_of(l, "window", "used"), 3);
+    assert_int_equal(stat_of(l, "window", "corrections"), 0);
     ucrm_limiter__release(l);
 }
 
