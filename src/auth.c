@@ -399,6 +399,29 @@ static step_t next_step(const ucrm_auth_t *a) {
     return DO_REFRESH;
 }
 
+/* After the refresh (no lock held): stats, log, the failed refresh's error (err, NULL on success) handed to the
+ * call when rc says it failed, the token callback (cb, NULL when none). */
+static ucrm_err_t after_refresh(ucrm_call_t *call, ucrm_auth_t *a, ucrm_err_t rc, ucrm_error_t *err, cb_args_t *cb) {
+    ucrm_client_t *c = call->client;
+    ucrm_stats__event(c->stats, err ? UCRM_STAT_REFRESH_FAILED : UCRM_STAT_REFRESH);
+    if (!err) {
+        ucrm_client__log(c, UCRM_LOG_INFO, "oauth", "access token refreshed");
+    } else {
+        ucrm_client__log(c, UCRM_LOG_WARNING, "oauth", "token refresh failed%s: %s",
+                         rc == UCRM_OK ? " (the current token is still valid and stays in use)" : "",
+                         ucrm_error_message(err));
+        if (rc < 0)
+            return ucrm__give(call->errp, err);
+        ucrm_error_destroy(err);
+    }
+    if (cb) {
+        ucrm_err_t urc = cb_deliver(a, c, cb, call->errp);
+        if (urc < 0 && rc == UCRM_OK)
+            rc = urc;
+    }
+    return rc;
+}
+
 ucrm_err_t ucrm_auth__ensure(ucrm_call_t *call, ucrm_buf_t *bearer, ucrm_buf_t *base, uint64_t *gen) {
     ucrm_auth_t *a = call->client->auth;
     ucrm_client_t *c = call->client;
@@ -440,24 +463,7 @@ ucrm_err_t ucrm_auth__ensure(ucrm_call_t *call, ucrm_buf_t *bearer, ucrm_buf_t *
     if (rc == UCRM_OK || valid(a, ucrm__now_ms()))
         rc = copy_out(call, a, bearer, base, gen); /* a failed proactive refresh: the old token still works */
     pthread_mutex_unlock(&a->lock);
-
-    ucrm_stats__event(c->stats, err ? UCRM_STAT_REFRESH_FAILED : UCRM_STAT_REFRESH);
-    if (!err) {
-        ucrm_client__log(c, UCRM_LOG_INFO, "oauth", "access token refreshed");
-    } else {
-        ucrm_client__log(c, UCRM_LOG_WARNING, "oauth", "token refresh failed%s: %s",
-                         rc == UCRM_OK ? " (the current token is still valid and stays in use)" : "",
-                         ucrm_error_message(err));
-        if (rc < 0)
-            return ucrm__give(call->errp, err);
-        ucrm_error_destroy(err);
-    }
-    if (notify) {
-        ucrm_err_t urc = cb_deliver(a, c, &cb, call->errp);
-        if (urc < 0 && rc == UCRM_OK)
-            rc = urc;
-    }
-    return rc;
+    return after_refresh(call, a, rc, err, notify ? &cb : NULL);
 }
 
 ucrm_err_t ucrm_auth__rejected(ucrm_call_t *call, uint64_t gen) {

@@ -249,9 +249,64 @@ static bool next_attempt(ucrm_call_t *call, const exec_state_t *x, int attempt, 
     return true;
 }
 
+/* Stage 3: the transport request from the prepared URL and headers, within the call's budget. */
+static ucrm_err_t send_attempt(ucrm_call_t *call, const ucrm_req_t *req, exec_state_t *x, ucrm_resp_t *resp) {
+    ucrm_client_t *c = call->client;
+    int64_t left_ms = (call->deadline_us - ucrm__mono_us()) / 1000;
+    int64_t timeout = c->timeout_ms < left_ms ? c->timeout_ms : left_ms;
+    if (timeout < 1)
+        timeout = 1;
+    ucrm_http_request_t hr = {req->method, x->url.ptr, &x->hdrs, req->body.ptr, req->body.len, timeout,
+                              c->connect_timeout_ms < timeout ? c->connect_timeout_ms : timeout};
+    return send(c, &hr, resp);
+}
+
+/* Stage 5 for an HTTP error: the adapter's error and classification, the write state, and whether the request
+ * may be repeated (a create only when the provider provably did not act on it). */
+static ucrm_error_t *classify(ucrm_call_t *call, const ucrm_req_t *req, const ucrm_resp_t *resp,
+                              ucrm_errclass_t *cls, bool *retriable) {
+    ucrm_client_t *c = call->client;
+    ucrm_error_t *e = c->provider->parse_error(c->pstate, req, resp, cls);
+    bool provably_not_applied = cls->rate_limited || cls->quota_exhausted || cls->not_received ||
+                                cls->auth_expired || resp->status < 500;
+    *retriable = (cls->retriable || cls->rate_limited) && !cls->quota_exhausted &&
+                 (req->retry != UCRM_RETRY_UNSAFE || provably_not_applied);
+    if (is_write(req) && !e->is_static)
+        ucrm_error__set_write_state(e, provably_not_applied ? UCRM_WRITE_NOT_APPLIED : UCRM_WRITE_UNKNOWN);
+    ucrm_error__set_retry(e, *retriable, cls->retry_after_ms);
+    return e;
+}
+
+/* A rejected token: refresh once and replay (true), unless this call already did or nothing can be refreshed
+ * (a static token: the error then says what to do). */
+static bool replay_after_401(ucrm_call_t *call, const ucrm_req_t *req, exec_state_t *x, const ucrm_errclass_t *cls,
+                             uint64_t gen, ucrm_error_t *e) {
+    if (!cls->auth_expired || (req->flags & UCRM_REQ_NO_AUTH) || x->replayed_auth)
+        return false;
+    if (ucrm_auth__rejected(call, gen) != UCRM_OK) {
+        if (!e->is_static)
+            ucrm_error__set_message(e, "%s (the access token cannot be refreshed: a static token needs replacing, "
+                                       "see ucrm_client_set_token)", e->message);
+        return false;
+    }
+    x->replayed_auth = true;
+    return true;
+}
+
+/* Gives up: the final error, or for passthrough the final response whatever its status. */
+static ucrm_err_t give_up(ucrm_call_t *call, const ucrm_req_t *req, const ucrm_resp_t *resp, ucrm_error_t *e,
+                          bool retriable, int attempt) {
+    if (req->flags & UCRM_REQ_RAW && resp->status) {
+        ucrm_error_destroy(e);
+        return UCRM_OK;
+    }
+    if (retriable && attempt > call->client->retry_max && !e->is_static)
+        ucrm_error__set_message(e, "%s (gave up after %d attempts)", e->message, attempt);
+    return ucrm__give(call->errp, e);
+}
+
 ucrm_err_t ucrm_call__exec(ucrm_call_t *call, ucrm_req_t *req, ucrm_resp_t *resp) {
     ucrm_client_t *c = call->client;
-    const ucrm_provider_t *prov = c->provider;
     exec_state_t x = {UCRM_BUF_INIT, UCRM_BUF_INIT, UCRM_BUF_INIT, {0}, "", false, UCRM_PRIORITY_NORMAL, 0};
     ucrm_err_t rc = UCRM_OK;
     x.prio = ucrm_reqopts__priority(call->opts);
@@ -260,90 +315,48 @@ ucrm_err_t ucrm_call__exec(ucrm_call_t *call, ucrm_req_t *req, ucrm_resp_t *resp
         x.max_wait = c->wait_max_ms;
 
     for (int attempt = 1;; attempt++) {
-        ucrm_error_t *e = NULL;
-        bool retriable = false, rate_limited = false, took_slot = false;
-        int64_t retry_after = 0, wait_us = 0;
+        bool retriable = false, took_slot = false;
+        int64_t wait_us = 0;
         uint64_t gen = 0;
         ucrm_rl_ticket_t ticket;
         ucrm_resp__reset(resp);
         ucrm_hdrs__free(&x.hdrs);
-
         if (ucrm__mono_us() + MIN_ATTEMPT_US >= call->deadline_us) {
             rc = ucrm__fail(call->errp, UCRM_ERR_TIMEOUT, "%s: the call's time budget ran out before attempt %d",
                             call->op, attempt);
             break;
         }
-        /* 1. rate limiter, 2. auth */
+        /* 1. rate limiter, 2. auth, 3. send */
         if ((rc = prepare_attempt(call, req, &x, &ticket, &took_slot, &wait_us, &gen)) < 0)
             break;
-
-        /* 3. send */
-        int64_t left_ms = (call->deadline_us - ucrm__mono_us()) / 1000;
-        int64_t timeout = c->timeout_ms < left_ms ? c->timeout_ms : left_ms;
-        if (timeout < 1)
-            timeout = 1;
-        ucrm_http_request_t hr = {req->method, x.url.ptr, &x.hdrs, req->body.ptr, req->body.len, timeout,
-                                  c->connect_timeout_ms < timeout ? c->connect_timeout_ms : timeout};
-        ucrm_err_t trc = send(c, &hr, resp);
-
+        ucrm_err_t trc = send_attempt(call, req, &x, resp);
         /* 4. usage back into the limiter, 5. classify */
         ucrm_usage_t usage = {0};
         ucrm_errclass_t cls = {0};
-        if (trc == UCRM_OK && prov->read_usage)
-            prov->read_usage(c->pstate, resp, &usage);
-        if (trc != UCRM_OK) {
-            e = transport_error(req, resp, &retriable);
-        } else if (resp->status < 400) {
+        if (trc == UCRM_OK && c->provider->read_usage)
+            c->provider->read_usage(c->pstate, resp, &usage);
+        if (trc == UCRM_OK && resp->status < 400) {
             if (took_slot)
                 ucrm_limiter__done(c->limiter, &ticket, &usage, UCRM_RL_SENT, 0);
             observe(call, req, x.path, resp, attempt, wait_us, UCRM_OK, false);
             rc = UCRM_OK;
             break;
-        } else {
-            e = prov->parse_error(c->pstate, req, resp, &cls);
-            rate_limited = cls.rate_limited;
-            retry_after = cls.retry_after_ms;
-            bool may_replay = cls.auth_expired && !(req->flags & UCRM_REQ_NO_AUTH) && !x.replayed_auth;
-            if (may_replay && ucrm_auth__rejected(call, gen) != UCRM_OK && !e->is_static) {
-                ucrm_error__set_message(e, "%s (the access token cannot be refreshed: a static token needs "
-                                           "replacing, see ucrm_client_set_token)", e->message);
-                may_replay = false;
-            }
-            if (may_replay) {
-                /* refresh once and replay, without backoff */
-                if (took_slot)
-                    ucrm_limiter__done(c->limiter, &ticket, &usage, UCRM_RL_SENT, 0);
-                observe(call, req, x.path, resp, attempt, wait_us, e->code, false);
-                ucrm_error_destroy(e);
-                x.replayed_auth = true;
-                attempt--; /* the replay is not a retry */
-                continue;
-            }
-            bool provably_not_applied = cls.rate_limited || cls.quota_exhausted || cls.not_received ||
-                                        cls.auth_expired || resp->status < 500;
-            retriable = (cls.retriable || cls.rate_limited) && !cls.quota_exhausted &&
-                        (req->retry != UCRM_RETRY_UNSAFE || provably_not_applied);
-            if (is_write(req) && !e->is_static)
-                ucrm_error__set_write_state(e, provably_not_applied ? UCRM_WRITE_NOT_APPLIED : UCRM_WRITE_UNKNOWN);
-            ucrm_error__set_retry(e, retriable, retry_after);
         }
+        ucrm_error_t *e = trc != UCRM_OK ? transport_error(req, resp, &retriable)
+                                         : classify(call, req, resp, &cls, &retriable);
         if (took_slot)
             ucrm_limiter__done(c->limiter, &ticket, trc == UCRM_OK ? &usage : NULL,
-                               rl_outcome(trc, resp, trc == UCRM_OK ? &cls : NULL), retry_after);
-        observe(call, req, x.path, resp, attempt, wait_us, e->code, rate_limited);
-
+                               rl_outcome(trc, resp, trc == UCRM_OK ? &cls : NULL), cls.retry_after_ms);
+        observe(call, req, x.path, resp, attempt, wait_us, e->code, cls.rate_limited);
+        if (trc == UCRM_OK && replay_after_401(call, req, &x, &cls, gen, e)) {
+            ucrm_error_destroy(e);
+            attempt--; /* the replay is not a retry; no backoff */
+            continue;
+        }
         /* 6. retry? */
         int64_t delay = 0;
-        if (!next_attempt(call, &x, attempt, retriable, rate_limited, took_slot, retry_after, &delay)) {
-            if (req->flags & UCRM_REQ_RAW && resp->status) {
-                /* passthrough: the caller gets the final response, whatever its status */
-                ucrm_error_destroy(e);
-                rc = UCRM_OK;
-            } else {
-                if (retriable && attempt > c->retry_max && !e->is_static)
-                    ucrm_error__set_message(e, "%s (gave up after %d attempts)", e->message, attempt);
-                rc = ucrm__give(call->errp, e);
-            }
+        if (!next_attempt(call, &x, attempt, retriable, cls.rate_limited, took_slot, cls.retry_after_ms, &delay)) {
+            rc = give_up(call, req, resp, e, retriable, attempt);
             break;
         }
         ucrm_error_destroy(e);
