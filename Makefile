@@ -207,7 +207,9 @@ check-symbols: $(SHARED)
 .PHONY: valgrind
 valgrind: check-build
 	@UCRM_FLAVOR=$(FLAVOR) UCRM_BUILD_DIR=$(B) UCRM_BIN_DIR=$(BINOUT) UCRM_LIB_DIR=$(LIBOUT) \
-	  UCRM_FAKE_BIN=$(FAKE_BIN) UCRM_VALGRIND=1 sh tests/tools/run-tests $(TEST_BIN)
+	  UCRM_FAKE_BIN=$(FAKE_BIN) UCRM_VALGRIND=1 \
+	  UCRM_FAKE_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+	  sh tests/tools/run-tests $(TEST_BIN)
 
 # ---------------------------------------------------------------------------------------------------- docs
 .PHONY: docs

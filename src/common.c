@@ -101,6 +101,25 @@ void ucrm__free_secret(char *s) {
     ucrm__free(s);
 }
 
+/* ---------------------------------------------------------------------------------------------- C locale */
+
+#include <pthread.h>
+
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t c_locale;
+
+static void c_locale_init(void) { c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0); }
+
+locale_t ucrm__c_locale_enter(void) {
+    pthread_once(&c_locale_once, c_locale_init);
+    return c_locale ? uselocale(c_locale) : (locale_t)0;
+}
+
+void ucrm__c_locale_leave(locale_t old) {
+    if (old)
+        uselocale(old);
+}
+
 /* ---------------------------------------------------------------------------------------------- buffers */
 
 bool ucrm_buf__reserve(ucrm_buf_t *b, size_t extra) {
@@ -145,19 +164,21 @@ bool ucrm_buf__vprintf(ucrm_buf_t *b, const char *fmt, va_list ap) {
     va_list ap2;
     va_copy(ap2, ap);
     char small[256];
+    locale_t old = ucrm__c_locale_enter();
     int n = vsnprintf(small, sizeof small, fmt, ap2);
     va_end(ap2);
+    bool ok;
     if (n < 0) {
         b->oom = true;
-        return false;
+        ok = false;
+    } else if ((size_t)n < sizeof small) {
+        ok = ucrm_buf__append(b, small, (size_t)n);
+    } else if ((ok = ucrm_buf__reserve(b, (size_t)n))) {
+        vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+        b->len += (size_t)n;
     }
-    if ((size_t)n < sizeof small)
-        return ucrm_buf__append(b, small, (size_t)n);
-    if (!ucrm_buf__reserve(b, (size_t)n))
-        return false;
-    vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
-    b->len += (size_t)n;
-    return true;
+    ucrm__c_locale_leave(old);
+    return ok;
 }
 
 bool ucrm_buf__printf(ucrm_buf_t *b, const char *fmt, ...) {
@@ -299,7 +320,9 @@ bool ucrm__parse_double(const char *s, double *out) {
         return false;
     char *end = NULL;
     errno = 0;
+    locale_t old = ucrm__c_locale_enter();
     double v = strtod(s, &end);
+    ucrm__c_locale_leave(old);
     if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
         return false;
     *out = v;

@@ -78,6 +78,13 @@ bool ucrm__utf8_valid(const char *s, size_t len);
 /* Is the host part of an http(s) URL a loopback address (127.0.0.0/8, ::1, localhost)? */
 bool ucrm__url_is_loopback(const char *url);
 
+/* ---------------------------------------------------------------------------------------------- locale */
+/* Numbers in JSON, URLs and logs are always written and read in the "C" numeric locale, whatever the
+ * application set: switch this thread to it (uselocale) and back. enter returns what leave restores. */
+#include <locale.h>
+locale_t ucrm__c_locale_enter(void);
+void ucrm__c_locale_leave(locale_t old);
+
 /* ---------------------------------------------------------------------------------------------- time */
 int64_t ucrm__now_ms(void);        /* wall clock, epoch ms */
 int64_t ucrm__mono_ms(void);       /* monotonic ms */

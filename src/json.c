@@ -15,7 +15,10 @@ const char *ucrm_json__str(const cJSON *obj, const char *key) {
 }
 
 bool ucrm_json__i64(const cJSON *obj, const char *key, int64_t *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return ucrm_json__item_i64(cJSON_GetObjectItemCaseSensitive(obj, key), out);
+}
+
+bool ucrm_json__item_i64(const cJSON *v, int64_t *out) {
     if (cJSON_IsString(v))
         return ucrm__parse_i64(v->valuestring, out);
     if (!cJSON_IsNumber(v))
@@ -42,9 +45,18 @@ bool ucrm_json__bool(const cJSON *obj, const char *key, bool *out) {
     return false;
 }
 
+static bool num_text(double v, char out[40]);
+
 bool ucrm_json__num_text(double v, char out[40]) {
     if (!isfinite(v))
         return false;
+    locale_t old = ucrm__c_locale_enter();
+    bool ok = num_text(v, out);
+    ucrm__c_locale_leave(old);
+    return ok;
+}
+
+static bool num_text(double v, char out[40]) {
     if (v == floor(v) && fabs(v) < 1e15) {
         snprintf(out, 40, "%.0f", v);
         return true;

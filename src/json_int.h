@@ -13,6 +13,8 @@ const char *ucrm_json__str(const cJSON *obj, const char *key);
 /* The number member key of obj as int64 (must be integral and in range); false otherwise. Also accepts a
  * string holding a decimal integer (HubSpot sends numbers as strings). */
 bool ucrm_json__i64(const cJSON *obj, const char *key, int64_t *out);
+/* The same for a value already at hand (NULL: false). */
+bool ucrm_json__item_i64(const cJSON *v, int64_t *out);
 /* The boolean member key of obj; also accepts "true"/"false" strings. false when absent or neither. */
 bool ucrm_json__bool(const cJSON *obj, const char *key, bool *out);
 /* Shortest decimal text that reads back as exactly v ("1500.25", "0.1", "1e+21" never: plain notation up to

@@ -135,6 +135,15 @@ typedef struct ucrm_provider {
      * "{version}") and may adjust bucket and retry class (e.g. HubSpot POST .../search: SEARCH bucket, safe).
      * NULL = the path is used as is. */
     ucrm_err_t (*passthrough_prepare)(void *state, const char *path, ucrm_req_t *req, ucrm_error_t **errp);
+
+    /* ---- sync toolkit (src/events*.c): the unified name of a provider field as change events name it
+     * (HubSpot webhook propertyName "firstname", Salesforce CDC field "FirstName"/"MailingCity": compound CDC
+     * components are already flattened to the sObject field name), honouring the client's mapping.* overrides.
+     * Returns a unified field of object ("first_name"), or a component of a compound unified field written
+     * "<field>.<key>" ("address.city", "phone_numbers.mobile"), static or owned by the state (it must live as
+     * long as the state); NULL when the field is not mapped (the event then says "custom.<provider_field>").
+     * Read-only on the state, called from any thread. NULL hook = nothing is mapped. */
+    const char *(*unified_field)(void *state, ucrm_object_t object, const char *provider_field);
 } ucrm_provider_t;
 
 /* The registry (providers.c). */

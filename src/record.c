@@ -15,6 +15,7 @@
  * Numbers are formatted and parsed in the "C" locale whatever the application's LC_NUMERIC says.
  */
 #include "record_int.h"
+#include "jsonscan_int.h"
 
 #include "error_int.h"
 
@@ -25,9 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define JSON_MAX_INPUT ((size_t)64 << 20)  /* 64 MiB */
-#define JSON_MAX_DEPTH 64
-#define JSON_MAX_NUMBER 63                 /* cJSON reads at most 63 characters of a number */
 #define PLAIN_MAX 400                      /* plain decimal text from a number: fits every finite double */
 #define TIME_MIN_MS INT64_C(-62167219200000) /* 0000-01-01T00:00:00.000Z */
 #define TIME_MAX_MS INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
@@ -50,30 +48,12 @@ static char *dup_n(const char *s, size_t n) {
     return d;
 }
 
-/* ---------------------------------------------------------------------------------------------- C locale */
-
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static locale_t c_locale;
-
-static void c_locale_init(void) { c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0); }
-
-/* Switches this thread to the "C" numeric locale; returns what to restore with c_leave(). */
-static locale_t c_enter(void) {
-    pthread_once(&c_locale_once, c_locale_init);
-    return c_locale ? uselocale(c_locale) : (locale_t)0;
-}
-
-static void c_leave(locale_t old) {
-    if (old)
-        uselocale(old);
-}
-
 /* strtod of a whole NUL-terminated string; false unless finite and fully consumed. */
 static bool c_strtod(const char *s, double *out) {
     char *end = NULL;
-    locale_t old = c_enter();
+    locale_t old = ucrm__c_locale_enter();
     double v = strtod(s, &end);
-    c_leave(old);
+    ucrm__c_locale_leave(old);
     if (end == s || *end != '\0' || !isfinite(v))
         return false;
     *out = v;
@@ -82,7 +62,7 @@ static bool c_strtod(const char *s, double *out) {
 
 /* The shortest of 15, 16 or 17 significant digits that reads back as v (%g form, or %e form when exp). */
 static void fmt_shortest(char *buf, size_t n, double v, bool exp) {
-    locale_t old = c_enter();
+    locale_t old = ucrm__c_locale_enter();
     for (int p = 15; p <= 17; p++) {
         if (exp)
             snprintf(buf, n, "%.*e", p - 1, v);
@@ -91,7 +71,7 @@ static void fmt_shortest(char *buf, size_t n, double v, bool exp) {
         if (strtod(buf, NULL) == v)
             break;
     }
-    c_leave(old);
+    ucrm__c_locale_leave(old);
 }
 
 /* ---------------------------------------------------------------------------------------------- number text */
@@ -586,361 +566,6 @@ bool ucrm_record__value_json(const ucrm_fval_t *f, ucrm_buf_t *b) {
     }
 }
 
-/* ============================================================================================== JSON scanner */
-
-enum { JK_NONE, JK_OBJECT, JK_ARRAY, JK_STRING, JK_NUMBER, JK_TRUE, JK_FALSE, JK_NULL };
-
-typedef struct jmember {
-    size_t key_off, key_len; /* the key literal, quotes included */
-    size_t val_off, val_len; /* the value's text */
-    int kind;
-} jmember_t;
-
-typedef struct jscan {
-    const char *s;
-    size_t len, pos;
-    size_t err_pos;
-    const char *err;        /* static; NULL with oom */
-    bool oom;
-    bool collect;           /* remember the members of a top-level object */
-    jmember_t *m;
-    size_t nm, capm;
-    int root_kind;
-    size_t root_off, root_len;
-    /* the top-level member being read */
-    size_t key_off, key_len, val_off;
-    int val_kind;
-} jscan_t;
-
-static bool js_fail(jscan_t *j, size_t pos, const char *msg) {
-    j->err_pos = pos;
-    j->err = msg;
-    return false;
-}
-
-static void js_ws(jscan_t *j) {
-    while (j->pos < j->len) {
-        char c = j->s[j->pos];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-            break;
-        j->pos++;
-    }
-}
-
-static bool hex4(const char *p, unsigned *out) {
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        unsigned d = is_digit(c) ? (unsigned)(c - '0')
-                     : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10)
-                     : (c >= 'A' && c <= 'F') ? (unsigned)(c - 'A' + 10)
-                                               : 16u;
-        if (d > 15)
-            return false;
-        v = v << 4 | d;
-    }
-    *out = v;
-    return true;
-}
-
-/* A backslash escape at s[*i]; advances *i past it. */
-static bool js_escape(jscan_t *j, size_t *i) {
-    const char *s = j->s;
-    size_t p = *i, left = j->len - p;
-    unsigned u, lo;
-    if (left < 2)
-        return js_fail(j, j->len, "unterminated string");
-    if (s[p + 1] && strchr("\"\\/bfnrt", s[p + 1])) {
-        *i = p + 2;
-        return true;
-    }
-    if (s[p + 1] != 'u')
-        return js_fail(j, p, "invalid escape sequence");
-    if (left < 6 || !hex4(s + p + 2, &u))
-        return js_fail(j, p, "invalid \\u escape");
-    if (u == 0)
-        return js_fail(j, p, "\\u0000 is not allowed");
-    if (u >= 0xDC00 && u <= 0xDFFF)
-        return js_fail(j, p, "unpaired UTF-16 surrogate");
-    if (u >= 0xD800 && u <= 0xDBFF) {
-        if (left < 12 || s[p + 6] != '\\' || s[p + 7] != 'u' || !hex4(s + p + 8, &lo) || lo < 0xDC00 ||
-            lo > 0xDFFF)
-            return js_fail(j, p, "unpaired UTF-16 surrogate");
-        *i = p + 12;
-        return true;
-    }
-    *i = p + 6;
-    return true;
-}
-
-static size_t utf8_seq_len(unsigned char c) {
-    return c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-}
-
-static bool js_string(jscan_t *j) {
-    const unsigned char *s = (const unsigned char *)j->s;
-    size_t i = j->pos + 1;
-    for (;;) {
-        if (i >= j->len)
-            return js_fail(j, j->len, "unterminated string");
-        unsigned char c = s[i];
-        if (c == '"')
-            break;
-        if (c < 0x20)
-            return js_fail(j, i, "control character in string");
-        if (c == '\\') {
-            if (!js_escape(j, &i))
-                return false;
-        } else if (c >= 0x80) {
-            size_t n = utf8_seq_len(c);
-            if (!n || n > j->len - i || !ucrm__utf8_valid(j->s + i, n))
-                return js_fail(j, i, "invalid UTF-8");
-            i += n;
-        } else {
-            i++;
-        }
-    }
-    j->pos = i + 1;
-    return true;
-}
-
-static bool js_digits(jscan_t *j) {
-    size_t start = j->pos;
-    while (j->pos < j->len && is_digit(j->s[j->pos]))
-        j->pos++;
-    return j->pos > start || js_fail(j, j->pos, j->pos < j->len ? "invalid number" : "unexpected end of input");
-}
-
-static bool js_number(jscan_t *j) {
-    size_t start = j->pos;
-    if (j->s[j->pos] == '-')
-        j->pos++;
-    if (j->pos < j->len && j->s[j->pos] == '0')
-        j->pos++;
-    else if (!js_digits(j))
-        return false;
-    if (j->pos < j->len && j->s[j->pos] == '.') {
-        j->pos++;
-        if (!js_digits(j))
-            return false;
-    }
-    if (j->pos < j->len && (j->s[j->pos] == 'e' || j->s[j->pos] == 'E')) {
-        j->pos++;
-        if (j->pos < j->len && (j->s[j->pos] == '+' || j->s[j->pos] == '-'))
-            j->pos++;
-        if (!js_digits(j))
-            return false;
-    }
-    if (j->pos - start > JSON_MAX_NUMBER)
-        return js_fail(j, start, "number longer than 63 characters");
-    return true;
-}
-
-static bool js_literal(jscan_t *j, const char *word) {
-    size_t n = strlen(word);
-    if (j->len - j->pos < n || memcmp(j->s + j->pos, word, n) != 0)
-        return js_fail(j, j->pos, j->len - j->pos < n && memcmp(j->s + j->pos, word, j->len - j->pos) == 0
-                                      ? "unexpected end of input"
-                                      : "invalid literal");
-    j->pos += n;
-    return true;
-}
-
-static int js_scalar(jscan_t *j) {
-    char c = j->s[j->pos];
-    if (c == '"')
-        return js_string(j) ? JK_STRING : JK_NONE;
-    if (c == '-' || is_digit(c))
-        return js_number(j) ? JK_NUMBER : JK_NONE;
-    if (c == 't')
-        return js_literal(j, "true") ? JK_TRUE : JK_NONE;
-    if (c == 'f')
-        return js_literal(j, "false") ? JK_FALSE : JK_NONE;
-    if (c == 'n')
-        return js_literal(j, "null") ? JK_NULL : JK_NONE;
-    js_fail(j, j->pos, "expected a JSON value");
-    return JK_NONE;
-}
-
-/* A value ended; depth is the nesting level it sits at (0: the top-level value). */
-static bool js_value_end(jscan_t *j, size_t depth) {
-    if (depth == 0) {
-        j->root_len = j->pos - j->root_off;
-    } else if (depth == 1 && j->collect && j->root_kind == JK_OBJECT) {
-        if (j->nm == j->capm) {
-            size_t cap = j->capm ? j->capm * 2 : 16;
-            jmember_t *m = ucrm__realloc(j->m, cap * sizeof *m);
-            if (!m) {
-                j->oom = true;
-                return false;
-            }
-            j->m = m;
-            j->capm = cap;
-        }
-        j->m[j->nm++] = (jmember_t){j->key_off, j->key_len, j->val_off, j->pos - j->val_off, j->val_kind};
-    }
-    return true;
-}
-
-enum { ST_VALUE, ST_OBJ_OPEN, ST_ARR_OPEN, ST_KEY, ST_AFTER };
-
-/* ST_VALUE: a value starts at j->pos (opens a container, or reads a whole scalar). */
-static bool js_value(jscan_t *j, int *st, char *stack, size_t *depth) {
-    size_t level = *depth; /* the nesting level the value sits at */
-    char c = j->s[j->pos];
-    int kind;
-    if (level == 0)
-        j->root_off = j->pos;
-    if (level == 1)
-        j->val_off = j->pos;
-    if (c == '{' || c == '[') {
-        if (level == JSON_MAX_DEPTH)
-            return js_fail(j, j->pos, "nested deeper than 64 levels");
-        kind = c == '{' ? JK_OBJECT : JK_ARRAY;
-        stack[(*depth)++] = c;
-        j->pos++;
-        *st = c == '{' ? ST_OBJ_OPEN : ST_ARR_OPEN;
-    } else {
-        if ((kind = js_scalar(j)) == JK_NONE)
-            return false;
-        *st = ST_AFTER;
-    }
-    if (level == 0)
-        j->root_kind = kind;
-    if (level == 1)
-        j->val_kind = kind;
-    return *st != ST_AFTER || js_value_end(j, level); /* a container ends when it closes */
-}
-
-/* ST_KEY: a member name, then ':'. */
-static bool js_key(jscan_t *j, size_t depth) {
-    size_t k = j->pos;
-    if (j->s[k] != '"')
-        return js_fail(j, k, "expected a string key");
-    if (!js_string(j))
-        return false;
-    if (depth == 1) {
-        j->key_off = k;
-        j->key_len = j->pos - k;
-    }
-    js_ws(j);
-    if (j->pos >= j->len || j->s[j->pos] != ':')
-        return js_fail(j, j->pos, j->pos >= j->len ? "unexpected end of input" : "expected ':'");
-    j->pos++;
-    return true;
-}
-
-/* One step of the scanner in state *st at nesting level *depth (stack holds the open brackets). */
-static bool js_step(jscan_t *j, int *st, char *stack, size_t *depth) {
-    char c = j->s[j->pos];
-    switch (*st) {
-    case ST_VALUE:
-        return js_value(j, st, stack, depth);
-    case ST_KEY:
-        *st = ST_VALUE;
-        return js_key(j, *depth);
-    case ST_ARR_OPEN:
-    case ST_OBJ_OPEN:
-        if (c == (*st == ST_ARR_OPEN ? ']' : '}'))
-            break; /* empty: close below */
-        *st = *st == ST_ARR_OPEN ? ST_VALUE : ST_KEY;
-        return true;
-    case ST_AFTER:
-        if (c == ',') {
-            j->pos++;
-            *st = stack[*depth - 1] == '{' ? ST_KEY : ST_VALUE;
-            return true;
-        }
-        if (c != (stack[*depth - 1] == '{' ? '}' : ']'))
-            return js_fail(j, j->pos, stack[*depth - 1] == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
-        break;
-    }
-    /* close the innermost container */
-    j->pos++;
-    (*depth)--;
-    *st = ST_AFTER;
-    return js_value_end(j, *depth);
-}
-
-/* Validates s[0..len) as one JSON value (iteratively: the nesting limit bounds a fixed stack). */
-static bool js_scan(jscan_t *j) {
-    char stack[JSON_MAX_DEPTH];
-    size_t depth = 0;
-    int st = ST_VALUE;
-    for (;;) {
-        js_ws(j);
-        if (st == ST_AFTER && depth == 0)
-            return j->pos == j->len || js_fail(j, j->pos, "unexpected data after the JSON value");
-        if (j->pos >= j->len)
-            return js_fail(j, j->len, "unexpected end of input");
-        if (!js_step(j, &st, stack, &depth))
-            return false;
-    }
-}
-
-/* Unescapes a validated string literal's body raw[0..n) into out (n + 1 bytes); returns the length. */
-static size_t js_unescape(const char *raw, size_t n, char *out) {
-    char *o = out;
-    for (size_t i = 0; i < n;) {
-        const char *bs = memchr(raw + i, '\\', n - i);
-        size_t run = bs ? (size_t)(bs - (raw + i)) : n - i;
-        memcpy(o, raw + i, run);
-        o += run;
-        i += run;
-        if (i >= n)
-            break;
-        char e = raw[i + 1];
-        unsigned u, lo;
-        i += 2;
-        switch (e) {
-        case 'b': *o++ = '\b'; continue;
-        case 'f': *o++ = '\f'; continue;
-        case 'n': *o++ = '\n'; continue;
-        case 'r': *o++ = '\r'; continue;
-        case 't': *o++ = '\t'; continue;
-        case 'u': break;
-        default: *o++ = e; continue;
-        }
-        hex4(raw + i, &u);
-        i += 4;
-        if (u >= 0xD800 && u <= 0xDBFF) {
-            hex4(raw + i + 2, &lo);
-            i += 6;
-            u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-        }
-        int extra = u < 0x80 ? 0 : u < 0x800 ? 1 : u < 0x10000 ? 2 : 3; /* continuation bytes */
-        static const unsigned char lead[] = {0x00, 0xC0, 0xE0, 0xF0};
-        *o++ = (char)(lead[extra] | u >> (6 * extra));
-        for (int k = extra - 1; k >= 0; k--)
-            *o++ = (char)(0x80 | ((u >> (6 * k)) & 0x3F));
-    }
-    *o = '\0';
-    return (size_t)(o - out);
-}
-
-/* A heap copy of a string literal's value (literal at s[off..off+len), quotes included). */
-static char *js_string_value(const char *s, size_t off, size_t len, size_t *n) {
-    char *out = ucrm__malloc(len - 1);
-    if (out)
-        *n = js_unescape(s + off + 1, len - 2, out);
-    return out;
-}
-
-/* Scans text; on failure returns INVALID_ARG (message in errp) or NOMEM. */
-static ucrm_err_t js_run(jscan_t *j, const char *s, size_t len, bool collect, ucrm_error_t **errp) {
-    memset(j, 0, sizeof *j);
-    j->s = s;
-    j->len = len;
-    j->collect = collect;
-    if (len > JSON_MAX_INPUT)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "JSON input of %zu bytes is over the 64 MiB limit", len);
-    if (js_scan(j))
-        return UCRM_OK;
-    if (j->oom)
-        return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
-    return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "malformed JSON at byte %zu: %s", j->err_pos, j->err);
-}
-
 /* A scanned value of the given kind at s[off..off+len) for a field. */
 static ucrm_err_t conv_json_value(cctx_t *c, const ucrm_model_field_t *def, const char *s, size_t off, size_t len,
                                   int kind, ucrm_fval_t *out) {
@@ -951,7 +576,7 @@ static ucrm_err_t conv_json_value(cctx_t *c, const ucrm_model_field_t *def, cons
     ucrm_err_t rc;
     switch (kind) {
     case JK_STRING:
-        if (!(str = js_string_value(s, off, len, &n)))
+        if (!(str = ucrm_jscan__string_value(s, off, len, &n)))
             return UCRM_ERR_NOMEM;
         return conv_text(c, def, UCRM_FIELD_NONE, str, n, str, out);
     case JK_NUMBER:
@@ -1158,7 +783,7 @@ static ucrm_err_t conv_in(cctx_t *c, const ucrm_model_field_t *def, const vin_t 
     case V_NULL: out->type = UCRM_FIELD_NULL; return UCRM_OK;
     case V_JSON: break;
     }
-    if ((rc = js_run(&j, in->s, strlen(in->s), false, NULL)) != UCRM_OK)
+    if ((rc = ucrm_jscan__run(&j, in->s, strlen(in->s), false, NULL)) != UCRM_OK)
         return rc;
     return conv_json_value(c, def, in->s, j.root_off, j.root_len, j.root_kind, out);
 }
@@ -1174,13 +799,13 @@ static ucrm_err_t set_id_value(ucrm_record_t *rec, const vin_t *in) {
         return ucrm_record_set_id(rec, NULL);
     if (in->kind != V_JSON)
         return UCRM_ERR_TYPE;
-    if ((rc = js_run(&j, in->s, strlen(in->s), false, NULL)) != UCRM_OK)
+    if ((rc = ucrm_jscan__run(&j, in->s, strlen(in->s), false, NULL)) != UCRM_OK)
         return rc;
     if (j.root_kind == JK_NULL)
         return ucrm_record_set_id(rec, NULL);
     if (j.root_kind != JK_STRING)
         return UCRM_ERR_TYPE;
-    char *s = js_string_value(in->s, j.root_off, j.root_len, &n);
+    char *s = ucrm_jscan__string_value(in->s, j.root_off, j.root_len, &n);
     if (!s)
         return UCRM_ERR_NOMEM;
     rc = set_id(rec, s, n, UCRM_ERR_INVALID_ARG);
@@ -1446,7 +1071,7 @@ static ucrm_err_t add_member(ucrm_record_t *rec, const char *s, const jmember_t 
     if (m->key_len - 1 > sizeof key) /* longer than any field name can be */
         return ucrm__fail(errp, UCRM_ERR_INVALID_FIELD, "a key of %zu bytes at byte %zu is not a field name",
                           m->key_len - 2, m->key_off);
-    js_unescape(s + m->key_off + 1, m->key_len - 2, key);
+    ucrm_jscan__unescape(s + m->key_off + 1, m->key_len - 2, key);
     if (is_id(key)) {
         if (*seen_id)
             return fail_key(errp, UCRM_ERR_INVALID_ARG, key, "duplicate key \"%s\": %s", "each field may appear once");
@@ -1454,7 +1079,7 @@ static ucrm_err_t add_member(ucrm_record_t *rec, const char *s, const jmember_t 
         if (m->kind != JK_STRING && m->kind != JK_NULL)
             return fail_key(errp, UCRM_ERR_TYPE, key, "field \"%s\": %s", "the id must be a string or null");
         size_t n = 0;
-        char *id = m->kind == JK_NULL ? NULL : js_string_value(s, m->val_off, m->val_len, &n);
+        char *id = m->kind == JK_NULL ? NULL : ucrm_jscan__string_value(s, m->val_off, m->val_len, &n);
         if (m->kind == JK_STRING && !id)
             return fail_key(errp, UCRM_ERR_NOMEM, key, "", NULL);
         ucrm_err_t rc = set_id(rec, id, n, UCRM_ERR_INVALID_ARG);
@@ -1483,7 +1108,7 @@ UCRM_API ucrm_err_t ucrm_record_new_from_json(ucrm_record_t **out, ucrm_object_t
     *out = NULL;
     if (!ucrm_model__object_valid(object))
         return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "unknown object %d", (int)object);
-    ucrm_err_t rc = js_run(&j, json ? json : "", len, true, errp);
+    ucrm_err_t rc = ucrm_jscan__run(&j, json ? json : "", len, true, errp);
     if (rc == UCRM_OK && j.root_kind != JK_OBJECT)
         rc = ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "a record must be a JSON object");
     if (rc == UCRM_OK && (rc = record_alloc(&rec, object, j.nm)) != UCRM_OK)

@@ -329,6 +329,35 @@ static void test_fake_hubspot__unauthenticated(void **state)
     assert_int_equal(fake_stat(F, "hubspot.window_used"), 0);
 }
 
+static void test_fake_hubspot__properties_api(void **state)
+{
+    (void)state;
+    cJSON *l = t_call(F, "GET", "/crm/v3/properties/contacts", T_PAT, NULL, 200);
+    int found = 0;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, t_at(l, "results"))
+    {
+        assert_non_null(t_str(p, "name"));
+        assert_non_null(t_str(p, "type"));
+        assert_non_null(t_str(p, "fieldType"));
+        assert_non_null(t_str(p, "groupName"));
+        if (strcmp(t_str(p, "name"), "favorite_color") == 0)
+            found = !cJSON_IsTrue(t_at(p, "hubspotDefined"));
+        if (strcmp(t_str(p, "name"), "customer_code") == 0)
+            assert_true(cJSON_IsTrue(t_at(p, "hasUniqueValue")));
+    }
+    assert_true(found);
+    cJSON_Delete(l);
+    l = t_call(F, "GET", "/crm/v3/properties/deals/dealstage", T_PAT, NULL, 200);
+    assert_string_equal(t_str(l, "type"), "enumeration");
+    assert_string_equal(t_str(l, "options.5.value"), "closedwon");
+    cJSON_Delete(l);
+    l = t_call(F, "GET", "/crm/v3/properties/deals/hs_is_closed", T_PAT, NULL, 200);
+    assert_true(cJSON_IsTrue(t_at(l, "modificationMetadata.readOnlyValue")));
+    cJSON_Delete(l);
+    cJSON_Delete(t_call(F, "GET", "/crm/v3/properties/deals/nope", T_PAT, NULL, 404));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +369,7 @@ int main(void)
         cmocka_unit_test_setup(test_fake_hubspot__batch_read_create_update_upsert_archive, reset),
         cmocka_unit_test_setup(test_fake_hubspot__batch_errors, reset),
         cmocka_unit_test_setup(test_fake_hubspot__unauthenticated, reset),
+        cmocka_unit_test_setup(test_fake_hubspot__properties_api, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

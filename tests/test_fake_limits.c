@@ -120,8 +120,9 @@ static void test_fake_limits__hubspot_search_window(void **state)
     cJSON_Delete(e);
     assert_int_equal(fake_stat(F, "hubspot.search_429"), 1);
     assert_int_equal(fake_stat(F, "hubspot.search_requests"), 6);
-    /* searches do not use the 10-second window */
+    /* searches do not use the 10-second window, but they are API calls for the daily budget */
     assert_int_equal(fake_stat(F, "hubspot.window_used"), 0);
+    assert_int_equal(fake_stat(F, "hubspot.daily_used"), 5);
     cJSON_Delete(t_call(F, "GET", "/crm/v3/objects/contacts", T_PAT, NULL, 200));
 }
 

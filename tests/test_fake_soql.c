@@ -208,6 +208,36 @@ static void test_fake_soql__paging_batch_size(void **state)
     page_through(V "/queryAll/?q=SELECT+Id+FROM+Account", 200, 450, 3);
 }
 
+/* keyset paging: WHERE Id > last ORDER BY Id LIMIT n walks every record once, in creation order */
+static void test_fake_soql__keyset_paging_by_id(void **state)
+{
+    (void)state;
+    char last[19] = "", prev[19] = "";
+    int total = 0;
+    for (;;) {
+        char q[256];
+        if (last[0])
+            snprintf(q, sizeof q, "SELECT Id FROM Contact WHERE Id > '%s' ORDER BY Id LIMIT 97", last);
+        else
+            snprintf(q, sizeof q, "SELECT Id FROM Contact ORDER BY Id LIMIT 97");
+        cJSON *j = query(q, 200);
+        int n = t_len(j, "records");
+        for (int i = 0; i < n; i++) {
+            char path[32];
+            snprintf(path, sizeof path, "records.%d.Id", i);
+            const char *id = t_str(j, path);
+            assert_true(strcmp(id, prev) > 0);
+            snprintf(prev, sizeof prev, "%s", id);
+            total++;
+        }
+        snprintf(last, sizeof last, "%s", prev);
+        cJSON_Delete(j);
+        if (n < 97)
+            break;
+    }
+    assert_int_equal(total, 450);
+}
+
 static void test_fake_soql__collections(void **state)
 {
     (void)state;
@@ -266,6 +296,7 @@ int main(void)
         cmocka_unit_test_setup(test_fake_soql__select_where_order_limit, reset),
         cmocka_unit_test_setup(test_fake_soql__errors, reset),
         cmocka_unit_test_setup(test_fake_soql__paging_batch_size, reset),
+        cmocka_unit_test_setup(test_fake_soql__keyset_paging_by_id, reset),
         cmocka_unit_test_setup(test_fake_soql__collections, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1010,6 +1010,492 @@ UCRM_API const char *ucrm_response_header(const ucrm_response_t *r, const char *
 /** @brief Destroys a response. NULL is ignored. @since 1.0.0 */
 UCRM_API void ucrm_response_destroy(ucrm_response_t *r);
 
+/* ============================================================================================== sync toolkit */
+/*
+ * Building blocks for keeping an application's own data in step with the CRM, with no server and no queue of
+ * unicrm's own: the application owns its HTTP endpoint and its queue and hands unicrm the raw bytes.
+ *
+ *   webhook in:   ucrm_webhook_verify_hubspot() -> ucrm_events_parse_hubspot() (or, for Salesforce Change Data
+ *                 Capture, ucrm_events_parse_salesforce_cdc()) -> ucrm_events_dedupe() -> ucrm_events_keep_newest()
+ *                 -> for each event: ucrm_policy_allows() and ucrm_policy_is_echo() -> apply it.
+ *   writes out:   ucrm_policy_filter(TO_CRM) -> ucrm_policy_note_write() -> ucrm_update() (so that the webhook
+ *                 HubSpot sends back for our own write is recognised as an echo).
+ *   webhook out:  ucrm_webhook_sign() for the application's own consumers, ucrm_webhook_verify() on their side.
+ *
+ * Everything here is pure computation on memory (no I/O). Times are epoch milliseconds; wherever a function takes
+ * `now_ms`, 0 means "read the system clock".
+ */
+
+/* ---------------------------------------------------------------------------------------------- signatures */
+
+/**
+ * @brief Verifies a HubSpot webhook request, exactly as HubSpot signs it.
+ *
+ *  - "v1" (X-HubSpot-Signature-Version: v1): lowercase hex SHA-256 of client_secret + body.
+ *  - "v2": lowercase hex SHA-256 of client_secret + method + url + body.
+ *  - "v3" (X-HubSpot-Signature-v3): base64 HMAC-SHA256, keyed with client_secret, of method + url + body +
+ *    timestamp, where url first has these escapes decoded (HubSpot's rule, hex digits in either case):
+ *    %3A : %2F / %3F ? %40 @ %21 ! %24 $ %27 ' %28 ( %29 ) %2A * %2C , %3B ; (no other escape is decoded).
+ *    A timestamp more than 5 minutes (300000 ms) older than now_ms is rejected, as HubSpot requires and its SDKs
+ *    do; so is one more than 5 minutes in the future (the SDKs accept any future time; unicrm bounds it because
+ *    a far-future timestamp would keep a captured request replayable for that long, and HubSpot stamps the
+ *    time it sends, so only a broken clock produces one).
+ * The body is hashed as the raw bytes received (it may hold NUL bytes); parse it only after it verified.
+ * Hex signatures are accepted in either case; a v3 signature may lack its '=' padding, and a space in it is read
+ * as '+' (some servers form-decode header values). Surrounding spaces and tabs of signature and timestamp are
+ * ignored. The comparison runs in constant time (CRYPTO_memcmp) on the decoded 32-byte digests.
+ * v1 and v2 carry no timestamp: a captured request can be replayed, so deduplicate its events
+ * (ucrm_events_dedupe()).
+ *
+ * @param client_secret  the app's client secret (required, non-empty)
+ * @param method         the request method, e.g. "POST" (v2 and v3; compared upper-cased); NULL for v1
+ * @param url            the full URL HubSpot called, scheme, host, path and query as received
+ *                       ("https://example.com/hook?x=1") (v2 and v3); NULL for v1
+ * @param body           the raw request body; NULL only when body_len is 0
+ * @param version        "v1" or "v2" (the X-HubSpot-Signature-Version value), or "v3" for X-HubSpot-Signature-v3
+ * @param signature      the X-HubSpot-Signature (v1, v2) or X-HubSpot-Signature-v3 (v3) header value
+ * @param timestamp      X-HubSpot-Request-Timestamp, epoch ms as decimal text (v3 only, else NULL)
+ * @param now_ms         the current time in epoch ms, or 0 for the system clock
+ * @returns UCRM_OK when valid; UCRM_ERR_AUTH otherwise, with the reason in the message ("mismatch", "stale",
+ *          "in the future", "malformed ..."): a missing, truncated or non-hex/base64 signature, an unknown version
+ *          or a missing or malformed timestamp are UCRM_ERR_AUTH too, since they come from the request;
+ *          UCRM_ERR_INVALID_ARG for a NULL/empty secret, a NULL body with a length, or a NULL method/url for
+ *          v2/v3. Neither the secret nor the expected signature appears in any message.
+ * @remark Threading: any thread. No allocation unless an error object is returned.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_webhook_verify_hubspot(const char *client_secret, const char *method, const char *url,
+                                                const char *body, size_t body_len, const char *version,
+                                                const char *signature, const char *timestamp, int64_t now_ms,
+                                                ucrm_error_t **errp);
+
+/**
+ * @brief Signs a payload the application sends to its own webhook consumers.
+ *
+ * The signature (one header value, e.g. for "X-Signature") is `t=<timestamp_ms>,v1=<base64 HMAC-SHA256>` where
+ * the HMAC, keyed with secret, covers the ASCII decimal timestamp, a '.', then the body bytes:
+ * HMAC(secret, "<t>." + body). Base64 is standard with padding. Consumers check it with ucrm_webhook_verify() or
+ * any HMAC library from this description.
+ * @param[out] out       the header value; free with ucrm_free()
+ * @param secret         the shared secret (required, non-empty)
+ * @param body           the exact bytes to send; NULL only when body_len is 0
+ * @param timestamp_ms   the signing time in epoch ms (> 0), or 0 for the system clock
+ * @returns UCRM_OK, UCRM_ERR_INVALID_ARG, UCRM_ERR_NOMEM.
+ * @remark Threading: any thread.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_webhook_sign(char **out, const char *secret, const char *body, size_t body_len,
+                                      int64_t timestamp_ms, ucrm_error_t **errp);
+
+/**
+ * @brief Verifies a signature made by ucrm_webhook_sign(), in constant time, with a replay window.
+ *
+ * The header is a comma-separated list of key=value items; exactly one `t` is required; it may carry several
+ * `v1` values (a sender rotating secrets signs with both) and the signature is valid when any of them matches;
+ * other keys are ignored (later schemes). The request is rejected when |now_ms - t| > tolerance_ms.
+ * Within the window the same request can be replayed: deduplicate on the signature or an event id if that
+ * matters.
+ * @param tolerance_ms   the replay window in ms; 0 for the default of 300000 (5 minutes); negative is invalid
+ * @returns UCRM_OK when valid; UCRM_ERR_AUTH ("mismatch", "stale", "in the future", "malformed ...") otherwise;
+ *          UCRM_ERR_INVALID_ARG for a NULL/empty secret, a NULL body with a length, a negative tolerance.
+ * @remark Threading: any thread.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_webhook_verify(const char *secret, const char *body, size_t body_len,
+                                        const char *signature, int64_t now_ms, int64_t tolerance_ms,
+                                        ucrm_error_t **errp);
+
+/* ---------------------------------------------------------------------------------------------- change events */
+
+/** A parsed batch of change events (from one webhook request or one Change Data Capture message). Not
+ *  thread-safe: one thread at a time; the events it holds may be read from several threads at once as long as
+ *  no thread modifies the batch (ucrm_events_dedupe, ucrm_events_keep_newest). */
+typedef struct ucrm_events_s ucrm_events_t;
+/** One unified change event: one record, and at most one field. Borrowed from its ucrm_events_t. */
+typedef struct ucrm_event_s ucrm_event_t;
+/** A store of recently seen event keys (see ucrm_dedupe_new()). Thread-safe. */
+typedef struct ucrm_dedupe_s ucrm_dedupe_t;
+
+/** What happened to the record. Values are fixed forever. */
+typedef enum ucrm_event_kind_e {
+    UCRM_EVENT_OTHER            = 0, /**< a type unicrm does not interpret (see ucrm_event_provider_type()) */
+    UCRM_EVENT_CREATED          = 1, /**< the record was created (HubSpot *.creation, Salesforce CREATE) */
+    UCRM_EVENT_UPDATED          = 2, /**< the record changed but the fields are not known: re-read it */
+    UCRM_EVENT_DELETED          = 3, /**< deleted/archived (HubSpot *.deletion and *.privacyDeletion, DELETE) */
+    UCRM_EVENT_PROPERTY_CHANGED = 4, /**< one field changed: ucrm_event_field(), ucrm_event_value() */
+    UCRM_EVENT_MERGED           = 5, /**< other records were merged into this one (ucrm_event_related_id()) */
+    UCRM_EVENT_ASSOCIATED       = 6, /**< an association to ucrm_event_related_id(ev, 0) was added */
+    UCRM_EVENT_DISASSOCIATED    = 7, /**< an association to ucrm_event_related_id(ev, 0) was removed */
+    UCRM_EVENT_RESTORED         = 8  /**< restored from the recycle bin (HubSpot *.restore, UNDELETE) */
+} ucrm_event_kind_t;
+
+/**
+ * @brief Parses a HubSpot webhook request body (a JSON array of notifications) into unified events.
+ *
+ * One event per notification, in the order received. `subscriptionType` names the type (`eventType` is accepted
+ * when it is absent, as HubSpot's documentation writes it): `<object>.creation`, `.deletion`,
+ * `.privacyDeletion`, `.propertyChange`, `.merge`, `.associationChange`, `.restore`, and the generic
+ * `object.<type>` with `objectTypeId` "0-1"/"0-2"/"0-3". Objects: contact, company (account), deal; other objects
+ * (ticket, product, ...) give events with ucrm_event_object() 0 and the provider's name in ucrm_event_object_name();
+ * unknown types give UCRM_EVENT_OTHER events. Nothing a notification says is dropped: ucrm_event_raw_json() has
+ * all of it.
+ * Record ids: objectId; for merges newObjectId, else primaryObjectId (the records merged away are the related
+ * ids); for association changes fromObjectId (toObjectId is the related id, associationType the value).
+ * @param[out] out   the batch; destroy with ucrm_events_destroy()
+ * @param body       the raw request body (verify it first); body_len its length (at most 64 MiB)
+ * @param client     optional: a HubSpot client whose field map names fields in unified terms ("firstname" ->
+ *                   "first_name", including its mapping.* overrides); NULL reports every property as
+ *                   "custom.<propertyName>". The client is only read during the call.
+ * @returns UCRM_OK (also for an empty array); UCRM_ERR_PROTOCOL when the body is not strict JSON (the rules of
+ *          ucrm_record_new_from_json(): UTF-8, no "\u0000", numbers of at most 63 characters, nesting up to 64
+ *          levels; the message gives the byte offset), not an array, or a notification lacks what its type needs
+ *          (the message names its index; no partial batch is returned); UCRM_ERR_INVALID_ARG for NULL arguments or
+ *          a client of another provider; UCRM_ERR_NOMEM.
+ * @remark Threading: any thread; the client may be in use by other threads.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_events_parse_hubspot(ucrm_events_t **out, const char *body, size_t body_len,
+                                              const ucrm_client_t *client, ucrm_error_t **errp);
+
+/**
+ * @brief Parses Salesforce Change Data Capture events in their JSON form into unified events.
+ *
+ * Accepted shapes: a CometD message {"channel":"/data/...ChangeEvent","data":{"schema":..,"payload":{..},
+ * "event":{"replayId":N}}}, an array of such messages (/meta/ messages in it are skipped), the "data" object
+ * alone, or a bare payload {"ChangeEventHeader":{..}, fields...} optionally wrapped as {"replayId":..,
+ * "payload":{..}}. For each record id in the header:
+ *  - CREATE: one UCRM_EVENT_CREATED (the field values are in ucrm_event_raw_json());
+ *  - UPDATE: one UCRM_EVENT_PROPERTY_CHANGED per changedFields entry, with the value taken from the payload
+ *    (a nulledFields entry has a null value, a diffFields entry none); compound components are named as the
+ *    sObject names them ("Name.FirstName" -> FirstName, "MailingAddress.City" -> MailingCity); without
+ *    usable changedFields (before API 47.0, or the Pub/Sub API's bitmap form) one UCRM_EVENT_UPDATED;
+ *  - DELETE, UNDELETE: UCRM_EVENT_DELETED, UCRM_EVENT_RESTORED;
+ *  - GAP_CREATE/UPDATE/DELETE/UNDELETE: the same kinds with ucrm_event_is_gap() 1 (no field data: re-read);
+ *  - GAP_OVERFLOW, or a wildcard record id ("001*"): one event with a NULL record id and is_gap 1: reconcile the
+ *    whole object.
+ * entityName Contact, Account and Opportunity are the unified contact, account and deal; other entities give
+ * ucrm_event_object() 0. occurred-at is commitTimestamp.
+ * @param client  optional: a Salesforce client for unified field names (NULL: "custom.<FieldName>")
+ * @returns as ucrm_events_parse_hubspot().
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_events_parse_salesforce_cdc(ucrm_events_t **out, const char *body, size_t body_len,
+                                                     const ucrm_client_t *client, ucrm_error_t **errp);
+
+/** @brief Number of events in the batch (0 for NULL). @since 1.0.0 */
+UCRM_API size_t ucrm_events_count(const ucrm_events_t *evs);
+
+/**
+ * @brief The i-th event (0-based), or NULL when out of range.
+ * @remark Lifetime: borrowed; valid until the batch is destroyed (ucrm_events_dedupe() and
+ *         ucrm_events_keep_newest() change indexes but never invalidate an event pointer).
+ * @since 1.0.0
+ */
+UCRM_API const ucrm_event_t *ucrm_events_get(const ucrm_events_t *evs, size_t i);
+
+/**
+ * @brief Removes the events the dedupe store has already seen, and marks the others as seen (in order, so a
+ *        duplicate inside the batch is removed too). Keys are ucrm_event_key().
+ * @param[out] removed  how many events were removed; may be NULL
+ * @param now_ms        the current time, or 0 for the system clock
+ * @returns UCRM_OK; an error from the store (UCRM_ERR_USER from a custom store's callback, UCRM_ERR_NOMEM): then
+ *          the batch is unchanged, although keys before the failing one may already be marked.
+ * @remark An event marked seen whose processing then fails must be un-marked with ucrm_dedupe_forget() before
+ *         the request is answered with an error, or HubSpot's retry of it would be dropped as a duplicate.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_events_dedupe(ucrm_events_t *evs, size_t *removed, ucrm_dedupe_t *d,
+                                       int64_t now_ms, ucrm_error_t **errp);
+
+/**
+ * @brief Keeps only the newest event by occurred-at (ties: the one received later) for each record and
+ *        aspect, and sorts what is left by occurred-at, oldest first, so that applying them in order leaves the
+ *        newest state. The aspects of a record are: each field (property changes), its lifecycle (created,
+ *        updated, deleted, restored, merged), each unknown type, and each association (type and related id);
+ *        records of different HubSpot portals are different records. Events without a record id are all kept. Neither provider guarantees delivery order, hence this.
+ * @param[out] removed  how many events were removed; may be NULL
+ * @returns UCRM_OK, UCRM_ERR_INVALID_ARG, UCRM_ERR_NOMEM (the batch is then unchanged).
+ * @remark Only events in this batch are compared: to reject an event older than one applied from an earlier
+ *         batch, compare ucrm_event_occurred_at_ms() with the time stored with the application's data.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_events_keep_newest(ucrm_events_t *evs, size_t *removed);
+
+/** @brief Destroys a batch and its events. NULL is ignored. @since 1.0.0 */
+UCRM_API void ucrm_events_destroy(ucrm_events_t *evs);
+
+/* Event accessors. All are NULL-safe (NULL, 0 or -1); strings are borrowed from the batch and live as long as it. */
+
+/** @brief What happened. @since 1.0.0 */
+UCRM_API ucrm_event_kind_t ucrm_event_kind(const ucrm_event_t *ev);
+/** @brief "hubspot" or "salesforce". @since 1.0.0 */
+UCRM_API const char *ucrm_event_provider(const ucrm_event_t *ev);
+/** @brief The provider's type: HubSpot subscriptionType ("contact.propertyChange"), Salesforce changeType
+ *         ("UPDATE"). @since 1.0.0 */
+UCRM_API const char *ucrm_event_provider_type(const ucrm_event_t *ev);
+/** @brief The unified object, or 0 for an object outside the unified model. @since 1.0.0 */
+UCRM_API ucrm_object_t ucrm_event_object(const ucrm_event_t *ev);
+/** @brief "contact", "account", "deal", or the provider's object name ("ticket", "Lead"). @since 1.0.0 */
+UCRM_API const char *ucrm_event_object_name(const ucrm_event_t *ev);
+/** @brief The record id as the provider's API uses it, or NULL when the event concerns the whole object (see
+ *         ucrm_events_parse_salesforce_cdc()). @since 1.0.0 */
+UCRM_API const char *ucrm_event_record_id(const ucrm_event_t *ev);
+/**
+ * @brief For UCRM_EVENT_PROPERTY_CHANGED: the field in unified terms ("first_name"), a component of a compound
+ *        unified field ("address.city") when the client's adapter names one, or "custom.<provider name>" when
+ *        the field is not mapped (or no client was given). NULL for other kinds.
+ * @since 1.0.0
+ */
+UCRM_API const char *ucrm_event_field(const ucrm_event_t *ev);
+/** @brief The provider's field name ("firstname", "MailingCity"), or NULL. @since 1.0.0 */
+UCRM_API const char *ucrm_event_provider_field(const ucrm_event_t *ev);
+/** @brief 1 when the event carries the field's new value (then a NULL ucrm_event_value() means null), 0 when
+ *         it does not (no field, a Salesforce diffFields entry, a gap). @since 1.0.0 */
+UCRM_API int ucrm_event_has_value(const ucrm_event_t *ev);
+/**
+ * @brief The new value as the provider sent it, as text: HubSpot propertyValue (always a string; "" when the
+ *        property was cleared; dates as epoch-ms text), Salesforce JSON scalars as text (numbers in their
+ *        shortest exact form, booleans "true"/"false"), NULL for null. For association events the association
+ *        type ("CONTACT_TO_COMPANY").
+ * @since 1.0.0
+ */
+UCRM_API const char *ucrm_event_value(const ucrm_event_t *ev);
+/** @brief When the change happened at the provider, epoch ms (HubSpot occurredAt, Salesforce commitTimestamp).
+ *         @since 1.0.0 */
+UCRM_API int64_t ucrm_event_occurred_at_ms(const ucrm_event_t *ev);
+/** @brief What made the change: HubSpot changeSource ("CRM_UI", "INTEGRATION", "IMPORT", ...), Salesforce
+ *         changeOrigin ("com/salesforce/api/rest/62.0;client=myapp"), or NULL. @since 1.0.0 */
+UCRM_API const char *ucrm_event_source(const ucrm_event_t *ev);
+/** @brief Who or which app made it: HubSpot sourceId ("userId:45678", an app id), Salesforce the client id of
+ *         changeOrigin (`client=` value, sent by API clients in Sforce-Call-Options), or NULL. @since 1.0.0 */
+UCRM_API const char *ucrm_event_source_id(const ucrm_event_t *ev);
+/** @brief Salesforce commitUser (the user id that made the change), or NULL. @since 1.0.0 */
+UCRM_API const char *ucrm_event_user(const ucrm_event_t *ev);
+/** @brief The account the event belongs to: HubSpot portalId as text; NULL for Salesforce. @since 1.0.0 */
+UCRM_API const char *ucrm_event_account_id(const ucrm_event_t *ev);
+/**
+ * @brief A stable key identifying this change across retries and redeliveries, for deduplication:
+ *        HubSpot "hs:<portalId>:<objectId>:<occurredAt>:<subscriptionType>:<propertyName>" (association
+ *        events add the related id, type and direction; eventId is not used: HubSpot says it is not unique);
+ *        Salesforce "sf:<transactionKey>:<sequenceNumber>:<recordId>:<field>" (the replay id when the header
+ *        lacks a transaction key). Salesforce keys are unique within one org: give each org its own store.
+ * @since 1.0.0
+ */
+UCRM_API const char *ucrm_event_key(const ucrm_event_t *ev);
+/** @brief HubSpot attemptNumber (0 for the first delivery), -1 when the provider has none. @since 1.0.0 */
+UCRM_API int32_t ucrm_event_attempt(const ucrm_event_t *ev);
+/** @brief The Salesforce replay id as text (CometD replayId), or NULL. Store the last one processed to resume
+ *         a subscription. @since 1.0.0 */
+UCRM_API const char *ucrm_event_replay_id(const ucrm_event_t *ev);
+/** @brief 1 when the provider says the event lacks the change's details (Salesforce gap and overflow events):
+ *         re-read the record, or reconcile the object when the record id is NULL. @since 1.0.0 */
+UCRM_API int ucrm_event_is_gap(const ucrm_event_t *ev);
+/** @brief Number of related record ids (merged-away records, the associated record). @since 1.0.0 */
+UCRM_API size_t ucrm_event_related_count(const ucrm_event_t *ev);
+/** @brief The i-th related record id, or NULL when out of range. @since 1.0.0 */
+UCRM_API const char *ucrm_event_related_id(const ucrm_event_t *ev, size_t i);
+/**
+ * @brief The whole notification this event came from, as compact JSON (the HubSpot notification object, the
+ *        Salesforce payload with its header). Several events may share one notification.
+ * @param[out] out  free with ucrm_free()
+ * @returns UCRM_OK, UCRM_ERR_INVALID_ARG, UCRM_ERR_NOMEM.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_event_raw_json(const ucrm_event_t *ev, char **out);
+
+/* ---------------------------------------------------------------------------------------------- dedupe */
+
+/* ucrm_dedupe_t (a store of recently seen event keys, thread-safe) is declared with the change events. */
+
+/**
+ * Check-and-insert callback of an application-backed store (e.g. Redis `SET key 1 NX PX ttl_ms`): atomically,
+ * if key is present and younger than ttl_ms, set *was_seen = 1; otherwise store it (expiring after ttl_ms) and
+ * set *was_seen = 0. Returns 0, or non-zero to fail the call with UCRM_ERR_USER (ucrm_error_user_code() gives
+ * the value). Runs on the calling thread, possibly from several threads at once.
+ */
+typedef int ucrm_dedupe_seen_cb(const char *key, int64_t now_ms, int64_t ttl_ms, int *was_seen, void *opaque);
+/** Removes key from an application-backed store (absent keys are fine). Returns 0 or non-zero as above. */
+typedef int ucrm_dedupe_forget_cb(const char *key, void *opaque);
+
+/**
+ * @brief A bounded in-memory store: at most capacity keys, each remembered for ttl_ms from when it was first
+ *        seen. When full, the oldest key goes first; with one TTL for every key that is also the first to expire,
+ *        so capacity only matters when more than capacity events arrive within ttl_ms (size it for the peak
+ *        rate times the TTL: HubSpot retries for up to 24 hours).
+ * @param[out] out  destroy with ucrm_dedupe_destroy()
+ * @param capacity  1 .. 2^30 keys
+ * @param ttl_ms    > 0
+ * @returns UCRM_OK, UCRM_ERR_INVALID_ARG, UCRM_ERR_NOMEM.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_dedupe_new(ucrm_dedupe_t **out, size_t capacity, int64_t ttl_ms);
+
+/**
+ * @brief A store backed by the application through two callbacks.
+ * @param seen      required; forget may be NULL (ucrm_dedupe_forget() then returns UCRM_ERR_UNSUPPORTED)
+ * @param opaque    passed to both; unicrm never dereferences it
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_dedupe_new_custom(ucrm_dedupe_t **out, int64_t ttl_ms, ucrm_dedupe_seen_cb *seen,
+                                           ucrm_dedupe_forget_cb *forget, void *opaque);
+
+/**
+ * @brief Check-and-insert: *was_seen = 1 if key was seen within the TTL (its expiry is not extended), else 0 and
+ *        key is now remembered.
+ * @param now_ms  the current time, or 0 for the system clock
+ * @returns UCRM_OK, UCRM_ERR_INVALID_ARG (NULL or empty key), UCRM_ERR_NOMEM, UCRM_ERR_USER (custom store).
+ * @remark Threading: any thread.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_dedupe_seen(ucrm_dedupe_t *d, int *was_seen, const char *key, int64_t now_ms,
+                                     ucrm_error_t **errp);
+
+/**
+ * @brief Forgets a key (e.g. its event failed to process, so the provider's retry must get through).
+ *        An absent key is not an error.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_dedupe_forget(ucrm_dedupe_t *d, const char *key, ucrm_error_t **errp);
+
+/** @brief Keys held by an in-memory store (expired ones not yet dropped included); 0 for a custom store.
+ *         @since 1.0.0 */
+UCRM_API size_t ucrm_dedupe_count(const ucrm_dedupe_t *d);
+
+/** @brief Destroys a store. NULL is ignored. No other thread may be using it. @since 1.0.0 */
+UCRM_API void ucrm_dedupe_destroy(ucrm_dedupe_t *d);
+
+/* ---------------------------------------------------------------------------------------------- field ownership */
+
+/** Field ownership and echo suppression. Thread-safe (configure it, then share it). */
+typedef struct ucrm_policy_s ucrm_policy_t;
+
+/** Which side wins when both changed a field. Values are fixed forever. */
+typedef enum ucrm_owner_e {
+    UCRM_OWNER_CRM     = 1, /**< the CRM is the system of record for the field */
+    UCRM_OWNER_PRODUCT = 2, /**< the application is */
+    UCRM_OWNER_NEWEST  = 3  /**< whichever side changed it last (ties go to the CRM) */
+} ucrm_owner_t;
+
+/** Which way values may flow. A bit set: BOTH = FROM_CRM | TO_CRM. Values are fixed forever. */
+typedef enum ucrm_sync_dir_e {
+    UCRM_SYNC_NONE     = 0, /**< not synchronised */
+    UCRM_SYNC_FROM_CRM = 1, /**< CRM -> application */
+    UCRM_SYNC_TO_CRM   = 2, /**< application -> CRM */
+    UCRM_SYNC_BOTH     = 3
+} ucrm_sync_dir_t;
+
+/**
+ * @brief An empty policy: no field is synchronised until ucrm_policy_set() says so. Echo fingerprints are kept
+ *        for 1 hour, at most 100000 of them (see ucrm_policy_set_echo_window()). Fingerprints are keyed by object
+ *        and record id: use one policy per CRM account (HubSpot portal, Salesforce org).
+ * @param[out] out  destroy with ucrm_policy_destroy()
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_policy_new(ucrm_policy_t **out);
+
+/** @brief Destroys a policy. NULL is ignored. No other thread may be using it. @since 1.0.0 */
+UCRM_API void ucrm_policy_destroy(ucrm_policy_t *p);
+
+/**
+ * @brief Sets the owner and direction of one field of an object, replacing an earlier rule for it.
+ * @param field  a unified field ("email"), a component ("address.city"), "custom.<name>", or "*" for every
+ *               field of the object without a rule of its own. A component without a rule follows its field's.
+ * @returns UCRM_OK; UCRM_ERR_INVALID_ARG (unknown object, owner or direction, NULL field);
+ *          UCRM_ERR_INVALID_FIELD (neither a unified field of the object, nor custom.<name>, nor "*");
+ *          UCRM_ERR_UNSUPPORTED for a read-only field (id, created_at, updated_at, is_deleted, deal status) with
+ *          a direction including TO_CRM; UCRM_ERR_NOMEM.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_policy_set(ucrm_policy_t *p, ucrm_object_t object, const char *field, ucrm_owner_t owner,
+                                    ucrm_sync_dir_t direction, ucrm_error_t **errp);
+
+/**
+ * @brief The rule that applies to a field (its own, its compound field's, the object's "*", else none).
+ * @param[out] owner      may be NULL; 0 when no rule applies
+ * @param[out] direction  may be NULL; UCRM_SYNC_NONE when no rule applies
+ * @returns UCRM_OK, or UCRM_ERR_NOENT when no rule applies; UCRM_ERR_INVALID_ARG.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_policy_get(const ucrm_policy_t *p, ucrm_owner_t *owner, ucrm_sync_dir_t *direction,
+                                    ucrm_object_t object, const char *field);
+
+/** @brief 1 if the field's direction includes every bit of direction, else 0 (also for bad arguments).
+ *         @since 1.0.0 */
+UCRM_API int ucrm_policy_allows(const ucrm_policy_t *p, ucrm_object_t object, const char *field,
+                                ucrm_sync_dir_t direction);
+
+/**
+ * @brief Which side's value wins for a field that both sides changed: the owner, or for UCRM_OWNER_NEWEST the
+ *        later of the two change times (ties: the CRM). For a one-way field the side it flows from always wins.
+ * @returns UCRM_OWNER_CRM or UCRM_OWNER_PRODUCT; 0 when no rule applies or for bad arguments.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_owner_t ucrm_policy_resolve(const ucrm_policy_t *p, ucrm_object_t object, const char *field,
+                                          int64_t crm_changed_at_ms, int64_t product_changed_at_ms);
+
+/**
+ * @brief Keeps the fields of a change set that may be written in the given direction.
+ *
+ * out gets a copy of rec (same object and id, fields keep their dirty marks) with only the fields whose rule
+ * allows direction; for UCRM_SYNC_FROM_CRM the fields that echo one of our recent writes (see
+ * ucrm_policy_note_write()) are dropped as well, so that our own change is not applied back.
+ * @param[out] out      the filtered record; destroy with ucrm_record_destroy()
+ * @param[out] echoes   how many fields were dropped as echoes; may be NULL
+ * @param direction     UCRM_SYNC_FROM_CRM (a change read from the CRM, about to be applied to the application) or
+ *                      UCRM_SYNC_TO_CRM (an application change about to be written, e.g. with ucrm_update())
+ * @param now_ms        the current time, or 0 for the system clock
+ * @returns UCRM_OK, UCRM_ERR_INVALID_ARG, UCRM_ERR_NOMEM.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_policy_filter(ucrm_policy_t *p, ucrm_record_t **out, size_t *echoes,
+                                       const ucrm_record_t *rec, ucrm_sync_dir_t direction, int64_t now_ms,
+                                       ucrm_error_t **errp);
+
+/**
+ * @brief Remembers what we are writing to the CRM, so that the change events the CRM sends back for it are
+ *        recognised as echoes. Call it just before the write (ucrm_update(), a batch) with the record being
+ *        written; for a create, just after it (the id is known only then). Every field present in rec is
+ *        remembered (a compound field also as its components: address.city, phone_numbers.mobile), by a
+ *        fingerprint of its value, for the echo window; the record itself is remembered too (for creation
+ *        events).
+ * @returns UCRM_OK; UCRM_ERR_INVALID_ARG (no id); UCRM_ERR_NOMEM.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_policy_note_write(ucrm_policy_t *p, const ucrm_record_t *rec, int64_t now_ms,
+                                           ucrm_error_t **errp);
+
+/** @brief Remembers that we are deleting a record (deletion events for it are then echoes). @since 1.0.0 */
+UCRM_API ucrm_err_t ucrm_policy_note_delete(ucrm_policy_t *p, ucrm_object_t object, const char *id,
+                                            int64_t now_ms, ucrm_error_t **errp);
+
+/**
+ * @brief Declares a source that is us: an event whose ucrm_event_source(), ucrm_event_source_id() or
+ *        ucrm_event_user() equals it (exactly) is an echo, whatever its content (e.g. our HubSpot app id as
+ *        sourceId, our Salesforce integration user id, or the client id we send in Sforce-Call-Options).
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_policy_add_echo_source(ucrm_policy_t *p, const char *source, ucrm_error_t **errp);
+
+/**
+ * @brief Sets how long write fingerprints are kept (ttl_ms > 0) and how many at most (capacity >= 1; the
+ *        oldest go first). Existing fingerprints are kept (and dropped down to the new capacity).
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_policy_set_echo_window(ucrm_policy_t *p, int64_t ttl_ms, size_t capacity);
+
+/**
+ * @brief 1 if the event is an echo of our own write, else 0 (also for bad arguments):
+ *        its source is one of ours (ucrm_policy_add_echo_source()); or, within the echo window, a property change
+ *        whose value equals the value we wrote to that field of that record; a creation of a record we wrote;
+ *        a deletion of a record we deleted.
+ * Values are compared after normalising both sides: numbers by value ("1500.250" = "1500.25"), dates and
+ * date-times as epoch ms (HubSpot sends dates as epoch-ms text), null = "". A value the CRM transforms (e.g. a
+ * probability HubSpot stores as a fraction) never matches, so such an echo is not recognised and is applied
+ * back: harmless, since it carries our own value.
+ * @since 1.0.0
+ */
+UCRM_API int ucrm_policy_is_echo(ucrm_policy_t *p, const ucrm_event_t *ev, int64_t now_ms);
+
 #ifdef __cplusplus
 }
 #endif

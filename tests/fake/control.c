@@ -10,6 +10,7 @@
  *   POST /__fake/revoke {"provider":"hubspot"|"salesforce"}   revoke the refresh token, expire access tokens
  *   GET  /__fake/records/{hubspot|salesforce}/{object}       every record, archived/deleted ones included
  *   POST /__fake/records/{hubspot|salesforce}/{object}       [ {props}, ... ] -> 201 {"ids":[...]}
+ *   GET/POST /__fake/webhooks                                 HubSpot-style webhook deliveries (webhook_sender.c)
  */
 #include "fake.h"
 
@@ -398,6 +399,8 @@ void fk_control(fk_req_t *rq, fk_resp_t *rs)
     else if (fk_route(rq, "GET", "/__fake/records/{provider}/{object}", c) ||
              fk_route(rq, "POST", "/__fake/records/{provider}/{object}", c))
         records(rq, rs, c[0], c[1]);
+    else if (fk_route(rq, "GET", "/__fake/webhooks", NULL) || fk_route(rq, "POST", "/__fake/webhooks", NULL))
+        fk_webhooks_route(rq, rs);
     else
         fk_not_found(rq, rs);
 }

@@ -202,11 +202,17 @@ static int hs_gate(fk_req_t *rq, fk_resp_t *rs, int search)
     int64_t now = fk_mono_ns();
     if (search) {
         G.st.hs_search++;
+        if (!oauth && fk_daily_used(&G.hs_day, fk_now_ms()) >= G.o.hs_daily) {
+            hs_429(rs, "DAILY", "You have reached your daily limit.");
+            return 1;
+        }
         if (!fk_window_try(&G.hs_search_win, now)) {
             G.st.hs_search_429++;
             hs_429(rs, "SECONDLY", "You have reached your secondly limit.");
             return 1;
         }
+        if (!oauth)
+            fk_daily_add(&G.hs_day, fk_now_ms()); /* searches are API calls: they use the daily budget too */
         return 0;
     }
     if (!oauth && fk_daily_used(&G.hs_day, fk_now_ms()) >= G.o.hs_daily) {

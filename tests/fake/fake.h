@@ -299,6 +299,10 @@ void fk_reset_all(void);
 void fk_faults_from_opts(void);
 int fk_faults_parse_list(const char *list, int enabled[6]);
 
+/* webhook_sender.c */
+void fk_webhooks_route(fk_req_t *rq, fk_resp_t *rs); /* /__fake/webhooks (G.lock held) */
+void fk_webhooks_stop(void);                         /* joins the delivery threads (after fk_http_stop) */
+
 /* faults.c */
 int fk_fault_pick(const fk_req_t *rq); /* -1 none, else FK_F_* */
 void fk_fault_apply(const fk_req_t *rq, fk_resp_t *rs, int fault, int after);
@@ -328,6 +332,7 @@ typedef struct {
     char type;           /* 's' string, 'n' number, 't' datetime, 'd' date, 'e' enumeration, 'b' bool */
     int readonly;
     int unique;
+    int custom;          /* from --hubspot-custom-properties */
 } fk_hs_prop_t;
 const fk_hs_prop_t *fk_hs_prop(int obj, const char *name);
 int fk_hs_obj_from_name(const char *name); /* contacts/contact/0-1 ... ; -1 unknown */
@@ -348,6 +353,7 @@ int fk_hs_default_type(int from_obj, int to_obj);
 
 /* hubspot routes */
 void fk_hs_route(fk_req_t *rq, fk_resp_t *rs);          /* hs_routes.c, /crm/v3/objects */
+void fk_hs_properties(fk_req_t *rq, fk_resp_t *rs, int obj, const char *name); /* hs_props.c */
 void fk_hs_batch(fk_req_t *rq, fk_resp_t *rs, int obj, const char *op); /* hs_batch.c */
 void fk_hs_search(fk_req_t *rq, fk_resp_t *rs, int obj); /* hs_search.c */
 void fk_hs_assoc_route(fk_req_t *rq, fk_resp_t *rs);    /* hs_assoc.c, /crm/v4 */

@@ -86,6 +86,7 @@ static void props_init(void)
                                                      : 's';
         p->readonly = 0;
         p->unique = c->unique;
+        p->custom = 1;
     }
 }
 
@@ -607,4 +608,95 @@ int fk_hs_add_assoc(fk_rec_t *from, fk_rec_t *to, int type_id, int user_defined)
     int added = add_edge(from, to, type_id, user_defined);
     add_edge(to, from, user_defined ? type_id : fk_hs_assoc_pair(type_id), user_defined);
     return added;
+}
+
+/* ------------------------------------------------------------------------------------------------ properties API */
+static void add_option(cJSON *opts, const char *value, int order)
+{
+    char label[64];
+    snprintf(label, sizeof label, "%s", value);
+    label[0] = (char)toupper((unsigned char)label[0]);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "label", label);
+    cJSON_AddStringToObject(o, "value", value);
+    cJSON_AddNumberToObject(o, "displayOrder", order);
+    cJSON_AddBoolToObject(o, "hidden", 0);
+    cJSON_AddItemToArray(opts, o);
+}
+
+static cJSON *property_json(int obj, const fk_hs_prop_t *p)
+{
+    static const char *const groups[] = {"contactinformation", "companyinformation", "dealinformation"};
+    const char *type = p->type == 'n'   ? "number"
+                       : p->type == 't' ? "datetime"
+                       : p->type == 'd' ? "date"
+                       : p->type == 'e' ? "enumeration"
+                       : p->type == 'b' ? "bool"
+                                        : "string";
+    const char *field = p->type == 'n'   ? "number"
+                        : p->type == 't' ? "date"
+                        : p->type == 'd' ? "date"
+                        : p->type == 'e' ? "select"
+                        : p->type == 'b' ? "booleancheckbox"
+                                         : "text";
+    char label[96];
+    snprintf(label, sizeof label, "%s", p->name);
+    for (char *c = label; *c; c++)
+        if (*c == '_')
+            *c = ' ';
+    label[0] = (char)toupper((unsigned char)label[0]);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", p->name);
+    cJSON_AddStringToObject(o, "label", label);
+    cJSON_AddStringToObject(o, "type", type);
+    cJSON_AddStringToObject(o, "fieldType", field);
+    cJSON_AddStringToObject(o, "description", "");
+    cJSON_AddStringToObject(o, "groupName", groups[obj]);
+    cJSON *opts = cJSON_AddArrayToObject(o, "options");
+    if (obj == FK_HS_DEALS && strcmp(p->name, "dealstage") == 0)
+        for (size_t i = 0; i < sizeof stages / sizeof *stages; i++)
+            add_option(opts, stages[i].id, (int)i);
+    else if (obj == FK_HS_DEALS && strcmp(p->name, "pipeline") == 0)
+        add_option(opts, "default", 0);
+    else if (strcmp(p->name, "lifecyclestage") == 0)
+        for (int i = 0; lifecycle[i]; i++)
+            add_option(opts, lifecycle[i], i);
+    else if (p->type == 'b') {
+        add_option(opts, "true", 0);
+        add_option(opts, "false", 1);
+    }
+    cJSON_AddNumberToObject(o, "displayOrder", -1);
+    cJSON_AddBoolToObject(o, "calculated", p->readonly && strcmp(p->name, "hs_object_id") != 0);
+    cJSON_AddBoolToObject(o, "externalOptions", 0);
+    cJSON_AddBoolToObject(o, "hasUniqueValue", p->unique);
+    cJSON_AddBoolToObject(o, "hidden", 0);
+    cJSON_AddBoolToObject(o, "hubspotDefined", !p->custom);
+    cJSON *m = cJSON_AddObjectToObject(o, "modificationMetadata");
+    cJSON_AddBoolToObject(m, "archivable", p->custom);
+    cJSON_AddBoolToObject(m, "readOnlyDefinition", !p->custom);
+    cJSON_AddBoolToObject(m, "readOnlyValue", p->readonly);
+    cJSON_AddBoolToObject(o, "formField", !p->readonly);
+    cJSON_AddBoolToObject(o, "archived", 0);
+    return o;
+}
+
+/* GET /crm/v3/properties/{objectType}[/{propertyName}] -- read-only view of the property definitions */
+void fk_hs_properties(fk_req_t *rq, fk_resp_t *rs, int obj, const char *name)
+{
+    (void)rq;
+    if (name) {
+        const fk_hs_prop_t *p = fk_hs_prop(obj, name);
+        if (!p) {
+            char msg[320];
+            snprintf(msg, sizeof msg, "Unable to find property %.200s for object type %s", name, fk_hs_obj_name(obj));
+            fk_hs_error(rs, 404, "OBJECT_NOT_FOUND", msg, NULL);
+            return;
+        }
+        fk_resp_json(rs, 200, property_json(obj, p));
+        return;
+    }
+    cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "results");
+    for (int i = 0; i < fk_hs_nprops(obj); i++)
+        cJSON_AddItemToArray(arr, property_json(obj, fk_hs_prop_at(obj, i)));
+    fk_resp_json(rs, 200, o);
 }

@@ -381,11 +381,31 @@ static void hs_delete(fk_resp_t *rs, int obj, const char *id)
     fk_resp_empty(rs, 204); /* archiving an unknown or archived id also answers 204 */
 }
 
+static int properties_route(fk_req_t *rq, fk_resp_t *rs)
+{
+    fk_cap_t c;
+    int one = 0;
+    if (!fk_route(rq, "GET", "/crm/v3/properties/{type}", c) &&
+        !(one = fk_route(rq, "GET", "/crm/v3/properties/{type}/{name}", c)))
+        return 0;
+    int obj = fk_hs_obj_from_name(c[0]);
+    if (obj < 0) {
+        char msg[320];
+        snprintf(msg, sizeof msg, "Unable to infer object type from: %s", c[0]);
+        fk_hs_error(rs, 400, "VALIDATION_ERROR", msg, NULL);
+    } else {
+        fk_hs_properties(rq, rs, obj, one ? c[1] : NULL);
+    }
+    return 1;
+}
+
 void fk_hs_route(fk_req_t *rq, fk_resp_t *rs)
 {
     fk_cap_t c;
     int obj = -1;
     int kind = 0;
+    if (properties_route(rq, rs))
+        return;
     if (fk_route(rq, "GET", "/crm/v3/objects/{type}", c))
         kind = 1;
     else if (fk_route(rq, "POST", "/crm/v3/objects/{type}", c))

@@ -263,6 +263,7 @@ int main(int argc, char **argv)
 
     if (fk_http_start()) {
         fk_http_stop();
+        fk_webhooks_stop();
         free_state();
         return 1;
     }
@@ -276,6 +277,7 @@ int main(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     fk_http_stop();
+    fk_webhooks_stop();
     pthread_mutex_lock(&G.lock);
     free_state();
     pthread_mutex_unlock(&G.lock);

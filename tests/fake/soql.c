@@ -648,7 +648,8 @@ static int cmp_field(const fk_rec_t *r, const fk_sf_field_t *fd, const sval_t *v
             const char *lit = v->str;
             if ((fd->type == 'i' || fd->type == 'r') && fk_sf_canon_id(v->str, canon) == 0)
                 lit = canon;
-            c = strcasecmp(x->valuestring, lit);
+            /* ids compare case-sensitively (15/18-char ids differ by case), so Id order is creation order */
+            c = (fd->type == 'i' || fd->type == 'r') ? strcmp(x->valuestring, lit) : strcasecmp(x->valuestring, lit);
         }
     }
     cJSON_Delete(x);
@@ -717,7 +718,9 @@ static int order_cmp(const void *pa, const void *pb)
                 fk_parse_iso(x->valuestring, &mx, NULL);
                 fk_parse_iso(y->valuestring, &my, NULL);
                 c = (mx > my) - (mx < my);
-            } else
+            } else if (o->fd->type == 'i' || o->fd->type == 'r')
+                c = strcmp(x->valuestring, y->valuestring);
+            else
                 c = strcasecmp(x->valuestring, y->valuestring);
             if (o->desc)
                 c = -c;

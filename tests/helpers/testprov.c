@@ -372,6 +372,23 @@ static ucrm_err_t tp_batch_chunk(ucrm_call_t *call, ucrm_batch_op_t op, ucrm_obj
     return UCRM_OK;
 }
 
+/* An identity field map, for the sync toolkit's event parsers: a provider field named like a unified field of the
+ * object ("email", or a component "address.city") is that field; anything else is unmapped. */
+static const char *tp_unified_field(void *state, ucrm_object_t o, const char *pf) {
+    (void)state;
+    const ucrm_model_field_t *def = ucrm_model__find(o, pf);
+    if (def)
+        return def->name;
+    const char *dot = strchr(pf, '.');
+    char compound[64];
+    if (!dot || (size_t)(dot - pf) >= sizeof compound || !dot[1])
+        return NULL;
+    memcpy(compound, pf, (size_t)(dot - pf));
+    compound[dot - pf] = '\0';
+    def = ucrm_model__find(o, compound);
+    return def && (def->type == UCRM_FIELD_OBJECT || def->type == UCRM_FIELD_ARRAY) ? pf : NULL;
+}
+
 static const ucrm_provider_t test_provider = {
     .name = "hubspot",
     .feature = UCRM_FEATURE_HUBSPOT,
@@ -390,7 +407,22 @@ static const ucrm_provider_t test_provider = {
     .iter_restore = tp_iter_restore,
     .iter_free = tp_iter_free,
     .batch_chunk = tp_batch_chunk,
+    .unified_field = tp_unified_field,
 };
 
+static ucrm_provider_t as_salesforce; /* test_provider under the other name (testprov_register_as) */
+
 void testprov_register(void) { ucrm_provider__register_test(&test_provider); }
+
+void testprov_register_as(const char *name) {
+    if (strcmp(name, "salesforce") != 0) {
+        testprov_register();
+        return;
+    }
+    as_salesforce = test_provider;
+    as_salesforce.name = "salesforce";
+    as_salesforce.feature = UCRM_FEATURE_SALESFORCE;
+    ucrm_provider__register_test(&as_salesforce);
+}
+
 void testprov_unregister(void) { ucrm_provider__register_test(NULL); }

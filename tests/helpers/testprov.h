@@ -6,6 +6,9 @@
 #define UCRM_TESTS_TESTPROV_H
 
 void testprov_register(void);
+/* The same provider registered as "hubspot" or "salesforce" (overriding that built-in adapter). Its unified_field
+ * hook is an identity map: a provider field named like a unified field ("email", "address.city") is that field. */
+void testprov_register_as(const char *name);
 void testprov_unregister(void);
 
 #endif
