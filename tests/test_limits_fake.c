@@ -377,17 +377,12 @@ static void test_limits_fake__threads_session_expiry_salesforce(void **state) {
 
 /* ---------------------------------------------------------------------------------------------- faults */
 
-static void test_limits_fake__batch_upsert_1000_under_faults(void **state) {
-    (void)state;
-    const char *args[] = {"--seed", "0", NULL};
-    ucrm_fake_t *f = start(args);
-    const char *extra[] = {"retry.max", "10", "retry.backoff.max.ms", "200", NULL};
-    ucrm_client_t *c = client(f, "pat", "faults", extra, NULL, NULL);
-    enum { COUNT = 1000 };
+/* Upsert by email of bulk-NNNN@example.com with first name FNNNN. */
+static ucrm_batch_t *upsert_batch(int count) {
     ucrm_batch_t *b = NULL;
     assert_int_equal(ucrm_batch_new(&b, UCRM_OBJECT_CONTACT, UCRM_BATCH_UPSERT), UCRM_OK);
     assert_int_equal(ucrm_batch_set_key_field(b, "email"), UCRM_OK);
-    for (int i = 0; i < COUNT; i++) {
+    for (int i = 0; i < count; i++) {
         ucrm_record_t *r = NULL;
         char email[64], first[32];
         snprintf(email, sizeof email, "bulk-%04d@example.com", i);
@@ -398,11 +393,24 @@ static void test_limits_fake__batch_upsert_1000_under_faults(void **state) {
         assert_int_equal(ucrm_batch_add(b, r), UCRM_OK);
         ucrm_record_destroy(r);
     }
+    return b;
+}
+
+static void test_limits_fake__batch_upsert_1000_under_faults(void **state) {
+    (void)state;
+    const char *args[] = {"--seed", "0", NULL};
+    ucrm_fake_t *f = start(args);
+    const char *extra[] = {"retry.max", "10", "retry.backoff.max.ms", "200", NULL};
+    ucrm_client_t *c = client(f, "pat", "faults", extra, NULL, NULL);
+    enum { COUNT = 1000 };
     /* faults after the fake applied the request: the write happened, the answer is replaced or lost */
     assert_int_equal(fake_set_faults(f, "{\"rate\":0.2,\"faults\":[\"429\",\"503\",\"reset\"],\"when\":\"after\"}"), 0);
     /* ~13 requests at 20 %: no fault at all is a 5 % chance; then the same upsert runs again (idempotent) */
     long injected = 0;
+    ucrm_batch_t *b = NULL;
     for (int pass = 0; pass < 4 && !injected; pass++) {
+        ucrm_batch_destroy(b);
+        b = upsert_batch(COUNT);
         ucrm_error_t *e = NULL;
         int64_t t0 = now_ms();
         ucrm_err_t rc = ucrm_batch_run(c, b, NULL, &e);
