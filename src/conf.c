@@ -10,6 +10,9 @@
 #include "conf_int.h"
 #include "error_int.h"
 #include "model_int.h"
+#ifdef UCRM_WITH_REDIS
+#include "redis_int.h"
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -370,9 +373,67 @@ static ucrm_err_t check_upsert_key(setctx_t *c, ucrm_object_t object) {
     return fail_with_fields(c->errp, UCRM_ERR_CONF_INVALID, object, true, what);
 }
 
+/* redis.prefix: goes in front of every key; braces would move the Redis Cluster hash tag. */
+static ucrm_err_t check_redis_prefix(setctx_t *c) {
+    size_t n = strlen(c->value);
+    if (n > 64 || strpbrk(c->value, "{} "))
+        return ucrm__fail(c->errp, UCRM_ERR_CONF_INVALID,
+                          "'%s' must be at most 64 characters without braces or spaces, got '%s'", c->name,
+                          shown(c));
+    return UCRM_OK;
+}
+
+/* redis.token.key: 64 hexadecimal digits (never quoted: it is a secret). */
+static ucrm_err_t check_token_key(setctx_t *c) {
+    if (strlen(c->value) != 64 || strspn(c->value, "0123456789abcdefABCDEF") != 64)
+        return ucrm__fail(c->errp, UCRM_ERR_CONF_INVALID,
+                          "'%s' must be a 256-bit key written as 64 hexadecimal digits (e.g. the output of "
+                          "`openssl rand -hex 32`)", c->name);
+    return UCRM_OK;
+}
+
+/* redis.url: the syntax only (never quoted: it may hold a password). */
+static ucrm_err_t check_redis_url(setctx_t *c) {
+#ifdef UCRM_WITH_REDIS
+    ucrm_redis_url_t u;
+    const char *why = NULL;
+    if (ucrm_redis__parse_url(c->value, &u, &why)) {
+        ucrm_redis__url_free(&u);
+        return UCRM_OK;
+    }
+    if (why == NULL)
+        return nomem(c->errp);
+    return ucrm__fail(c->errp, UCRM_ERR_CONF_INVALID,
+                      "'%s' must look like redis://[[user]:password@]host[:port][/db]: %s", c->name, why);
+#else
+    (void)c;
+    return UCRM_OK;
+#endif
+}
+
+/* Redis support is optional: its keys (and the redis backends) are refused by a build without it, and TLS to
+ * Redis by every build (Debian's hiredis 0.14 has no hiredis_ssl). */
+static ucrm_err_t check_built_in(setctx_t *c, const char *norm) {
+    bool redis_key = ucrm__startswith(c->name, "redis.") ||
+                     ((c->id == UCRM_P_RL_BACKEND || c->id == UCRM_P_TOKEN_STORE) && ucrm__streq(norm, "redis"));
+    if (redis_key && !(ucrm_features() & UCRM_FEATURE_REDIS))
+        return ucrm__fail(c->errp, UCRM_ERR_NOT_BUILT_IN,
+                          "'%s': this library was built without Redis support (hiredis was not found when it "
+                          "was built: install libhiredis-dev and rebuild)", c->name);
+    if (c->id == UCRM_P_REDIS_TLS && ucrm__streq(norm, "true"))
+        return ucrm__fail(c->errp, UCRM_ERR_NOT_BUILT_IN,
+                          "'%s': TLS to Redis is not available: the hiredis this library is built with (Debian "
+                          "12's 0.14) has no TLS support (hiredis_ssl); reach Redis over a trusted network or a "
+                          "TLS tunnel, and see redis.token.key", c->name);
+    return UCRM_OK;
+}
+
 /* Checks that depend on the property rather than its type. */
 static ucrm_err_t check_special(setctx_t *c, char **norm) {
     switch (c->id) {
+    case UCRM_P_REDIS_PREFIX: return check_redis_prefix(c);
+    case UCRM_P_REDIS_TOKEN_KEY: return check_token_key(c);
+    case UCRM_P_REDIS_URL: return check_redis_url(c);
     case UCRM_P_SF_API_VERSION: return check_sf_version(c);
     case UCRM_P_BUILTIN_FEATURES: return check_features(c, norm);
     case UCRM_P_UPSERT_KEY_CONTACT: return check_upsert_key(c, UCRM_OBJECT_CONTACT);
@@ -396,6 +457,7 @@ static ucrm_err_t validate(setctx_t *c, char **norm) {
     case UCRM_PT_SECRET:
         if (!*c->value)
             return ucrm__fail(c->errp, UCRM_ERR_CONF_INVALID, "'%s' must not be empty (NULL resets it)", c->name);
+        rc = check_special(c, norm);
         break;
     case UCRM_PT_STRING: rc = check_special(c, norm); break;
     }
@@ -540,6 +602,10 @@ UCRM_API ucrm_err_t ucrm_conf_set(ucrm_conf_t *conf, const char *key, const char
         setctx_t c = {.id = (ucrm_prop_id_t)id, .name = ucrm_props[id].name, .value = value, .errp = errp};
         if ((rc = validate(&c, &norm)) != UCRM_OK)
             return rc;
+        if ((rc = check_built_in(&c, norm)) != UCRM_OK) {
+            free_value((ucrm_prop_id_t)id, norm);
+            return rc;
+        }
     }
     free_value((ucrm_prop_id_t)id, conf->values[id]);
     conf->values[id] = norm;

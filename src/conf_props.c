@@ -117,6 +117,17 @@ const ucrm_prop_t ucrm_props[UCRM_P__COUNT] = {
         .desc = "Minimum time between two token refresh attempts after a refresh failed, so that a revoked "
                 "credential does not turn every call into a token request.",
     },
+    [UCRM_P_TOKEN_STORE] = {
+        .name = "token.store", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_ENUM,
+        .def = "memory", .enum_values = "memory,redis",
+        .desc = "Where the access token, its expiry and the refresh token live. memory: in the client; its "
+                "threads share one token and one refresh at a time. redis: in Redis (redis.url), shared by "
+                "every process and host with the same credentials: one of them refreshes at a time (a lock with "
+                "an expiry and a fencing token) while the others wait for the new token, and a rotated refresh "
+                "token is stored together with the access token, so that workers never log each other out. The "
+                "token callback fires in the process that refreshed. Static tokens (auth.method=static) are never "
+                "stored. Needs a build with Redis support (UCRM_ERR_NOT_BUILT_IN otherwise).",
+    },
 
     /* ------------------------------------------------------------------------------------ HTTP */
     [UCRM_P_HTTP_TIMEOUT_MS] = {
@@ -271,6 +282,77 @@ const ucrm_prop_t ucrm_props[UCRM_P__COUNT] = {
                 "window after its response arrived, so it cannot overrun a rolling window that the provider "
                 "counts on arrival; the provider's X-HubSpot-RateLimit-Remaining header accounts for other "
                 "users of the account.",
+    },
+    [UCRM_P_RL_BACKEND] = {
+        .name = "ratelimit.backend", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_ENUM,
+        .def = "memory", .enum_values = "memory,redis",
+        .desc = "Where the rate-limit budgets are counted. memory: in this process, shared by its clients with the "
+                "same ratelimit.key. redis: in Redis (redis.url), shared by every process and host using the same "
+                "ratelimit.key and redis.prefix, with the same semantics (rolling windows, priority reserve, "
+                "wait limit, corrections from the provider's usage headers, drain on rate-limit answers, daily "
+                "budget, concurrency), applied atomically by Lua scripts on the Redis server's clock: one round "
+                "trip per request in the common case. All processes sharing a key should use the same limits. "
+                "Needs a build with Redis support (UCRM_ERR_NOT_BUILT_IN otherwise).",
+    },
+
+    /* ------------------------------------------------------------------------------------ Redis */
+    [UCRM_P_REDIS_URL] = {
+        .name = "redis.url", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_SECRET,
+        .desc = "The Redis server for ratelimit.backend=redis and token.store=redis: "
+                "redis://[[user]:password@]host[:port][/db] (port 6379 and database 0 by default; an IPv6 "
+                "address in brackets). A password alone authenticates as the default user, user:password as an "
+                "ACL user (Redis 6 or later). Treated as a secret because it may hold a password: never logged "
+                "or dumped. A single Redis server (or a proxy in front of a replicated or clustered one); every "
+                "key of one account shares one hash tag, so the key layout is ready for Redis Cluster.",
+    },
+    [UCRM_P_REDIS_PREFIX] = {
+        .name = "redis.prefix", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_STRING,
+        .def = "ucrm:",
+        .desc = "Prepended to every Redis key unicrm writes: <prefix>{<ratelimit.key>}:rl:... for budgets and "
+                "<prefix>{<ratelimit.key>}:tok:<credential digest> for tokens (the braces are the Redis Cluster "
+                "hash tag). Up to 64 printable characters without braces; use it to separate applications or "
+                "environments sharing one Redis.",
+    },
+    [UCRM_P_REDIS_TIMEOUT_MS] = {
+        .name = "redis.timeout.ms", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_MS,
+        .def = "1000", .min = 1, .max = 60000,
+        .desc = "Timeout for connecting to Redis and for each command. After a failure, connections are retried "
+                "with a backoff (100 ms doubling to 5 s) and calls in between see Redis as unreachable at once "
+                "instead of waiting (see redis.failure).",
+    },
+    [UCRM_P_REDIS_FAILURE] = {
+        .name = "redis.failure", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_ENUM,
+        .def = "closed", .enum_values = "closed,degrade",
+        .desc = "What happens while Redis is unreachable. closed: calls that need it fail at once with "
+                "UCRM_ERR_TRANSPORT (retriable, \"Redis ... is unreachable\"; a write is reported as not "
+                "applied); an access token that is still valid stays in use. degrade: each process falls back to "
+                "an in-process limiter with redis.degrade.percent of every budget and refreshes tokens by itself, "
+                "logged at WARNING once when it starts and once when Redis is back; what it used meanwhile is "
+                "then added to the shared budget, and a token it refreshed is stored if no newer one was. Never "
+                "an unbounded burst: at most redis.degrade.percent per process.",
+    },
+    [UCRM_P_REDIS_DEGRADE_PERCENT] = {
+        .name = "redis.degrade.percent", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_INT,
+        .def = "25", .min = 1, .max = 100,
+        .desc = "With redis.failure=degrade: the share of each budget (window, search window, daily budget, "
+                "concurrency; at least one request) one process may use while Redis is unreachable. With N "
+                "processes sharing an account, 100 / N or less keeps them within the provider's limits.",
+    },
+    [UCRM_P_REDIS_TLS] = {
+        .name = "redis.tls", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_BOOL,
+        .def = "false",
+        .desc = "Connect to Redis over TLS. Not available: the hiredis of Debian 12 (0.14) has no TLS support "
+                "(hiredis_ssl), so true fails with UCRM_ERR_NOT_BUILT_IN. Keep Redis on a trusted network or "
+                "reach it through a TLS tunnel (stunnel, spiped), protect it with an ACL user and a password, "
+                "and consider redis.token.key.",
+    },
+    [UCRM_P_REDIS_TOKEN_KEY] = {
+        .name = "redis.token.key", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_SECRET,
+        .desc = "With token.store=redis: a 256-bit key, as 64 hexadecimal digits, that encrypts the access and "
+                "refresh tokens stored in Redis (AES-256-GCM, bound to their key and field). Without it they are "
+                "stored as they are, readable by anyone who can read the Redis keys, its snapshots or the "
+                "network between the workers and Redis. Every process sharing the tokens needs the same key; "
+                "tokens written with another key cannot be read (UCRM_ERR_CONF_INVALID).",
     },
 
     /* ------------------------------------------------------------------------------------ logging, build */

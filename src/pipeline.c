@@ -202,6 +202,8 @@ static ucrm_err_t prepare_attempt(ucrm_call_t *call, ucrm_req_t *req, exec_state
     if (req->bucket != UCRM_BUCKET_NONE && c->limiter) {
         rc = ucrm_limiter__acquire(c->limiter, ticket, req->bucket, x->prio, x->max_wait, call->deadline_us,
                                    wait_us, call->errp);
+        if (ticket->event_level) /* the shared limiter's store went away or came back: said once */
+            ucrm_client__log(c, ticket->event_level, "ratelimit", "%s", ticket->event_msg);
         if (rc < 0)
             goto fail;
         *took_slot = true;

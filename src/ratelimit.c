@@ -30,6 +30,18 @@ void ucrm_rl_settings__from_conf(ucrm_rl_settings_t *s, const ucrm_conf_t *conf)
     s->reserve_pct = ucrm_conf__int(conf, UCRM_P_RL_RESERVE_HIGH_PERCENT);
     s->headroom = ucrm_conf__int(conf, UCRM_P_RL_HEADROOM);
     s->daily_recheck_ms = ucrm_conf__int(conf, UCRM_P_RL_DAILY_RECHECK_MS);
+    s->attempt_ms = ucrm_conf__int(conf, UCRM_P_HTTP_TIMEOUT_MS);
+}
+
+/* The backend conf asks for (ratelimit.backend). */
+static const ucrm_limiter_backend_t *backend_of(const ucrm_conf_t *conf) {
+#ifdef UCRM_WITH_REDIS
+    if (ucrm__streq(ucrm_conf__str(conf, UCRM_P_RL_BACKEND), "redis"))
+        return &ucrm_limiter__redis;
+#else
+    (void)conf;
+#endif
+    return &ucrm_limiter__memory;
 }
 
 int64_t ucrm_rl__reserve(int64_t n, int64_t pct) {
@@ -43,16 +55,17 @@ ucrm_err_t ucrm_limiter__get(ucrm_limiter_t **out, const ucrm_conf_t *conf, cons
                              ucrm_error_t **errp) {
     ucrm_rl_settings_t s;
     ucrm_rl_settings__from_conf(&s, conf);
+    const ucrm_limiter_backend_t *be = backend_of(conf);
     ucrm_err_t rc = UCRM_OK;
     pthread_mutex_lock(&g_lock);
     ucrm_limiter_t *l = g_limiters;
-    while (l && strcmp(l->key, account_key) != 0)
+    while (l && (strcmp(l->key, account_key) != 0 || l->be != be))
         l = l->next;
     if (l) {
         l->refs++;
     } else if ((l = ucrm__calloc(1, sizeof *l)) && (l->key = ucrm__strdup(account_key))) {
-        l->be = &ucrm_limiter__memory;
-        rc = l->be->create(&l->impl, &s, errp);
+        l->be = be;
+        rc = l->be->create(&l->impl, &s, conf, account_key, errp);
         if (rc == UCRM_OK) {
             l->refs = 1;
             l->next = g_limiters;

@@ -6,8 +6,9 @@
  * needs (HubSpot: rolling window + search window + daily; Salesforce: daily + concurrency), priority lanes (a
  * share reserved for UCRM_PRIORITY_HIGH), correction from the provider's usage headers, and drain-on-429.
  *
- * The accounting is behind a backend vtable (ucrm_limiter_backend_t) so that a shared store (Redis: many
- * processes, one budget) can replace the in-process one (ratelimit_mem.c) without touching the pipeline.
+ * The accounting is behind a backend vtable (ucrm_limiter_backend_t): the in-process one (ratelimit_mem.c) by
+ * default, or with ratelimit.backend=redis the shared one (redis_limiter.c: many processes and hosts, one budget,
+ * the same semantics), chosen per limiter by the configuration of the client that creates it.
  *
  * Contract for the pipeline: every successful ucrm_limiter__acquire() is followed by exactly one
  * ucrm_limiter__done() with the same ticket, saying what became of the attempt.
@@ -33,6 +34,7 @@ typedef struct ucrm_rl_settings {
     int64_t reserve_pct;            /* ratelimit.reserve.high.percent */
     int64_t headroom;               /* ratelimit.headroom: window slots never used */
     int64_t daily_recheck_ms;       /* ratelimit.daily.recheck.ms */
+    int64_t attempt_ms;             /* http.timeout.ms: the longest an attempt holds a slot before done */
 } ucrm_rl_settings_t;
 
 void ucrm_rl_settings__from_conf(ucrm_rl_settings_t *s, const ucrm_conf_t *conf);
@@ -47,6 +49,11 @@ typedef struct ucrm_rl_ticket {
     unsigned held;      /* backend flags: which counters this attempt holds */
     int64_t stamp;      /* backend data (the in-process backend: the daily counter's minute) */
     int64_t taken_us;   /* backend data (the in-process backend: when the slot was taken, monotonic) */
+    int64_t rid, view;  /* backend data (the Redis backend: the slot's id, the window's count once taken) */
+    /* Set by acquire when the backend changed state during this call (a shared store became unreachable or
+     * came back): the pipeline logs event_msg at event_level through the calling client, once. */
+    int event_level;    /* 0: none, else a ucrm_log_level_t */
+    char event_msg[240];
 } ucrm_rl_ticket_t;
 
 /* What became of an attempt that held a ticket. */
@@ -60,7 +67,9 @@ typedef enum ucrm_rl_outcome {
 /* A limiter backend. All functions are thread-safe; impl is the backend's state for one account key. */
 typedef struct ucrm_limiter_backend {
     const char *name;
-    ucrm_err_t (*create)(void **impl, const ucrm_rl_settings_t *s, ucrm_error_t **errp);
+    /* conf: the creating client's configuration (backend options), key: the account key (both borrowed). */
+    ucrm_err_t (*create)(void **impl, const ucrm_rl_settings_t *s, const ucrm_conf_t *conf, const char *key,
+                         ucrm_error_t **errp);
     /* Takes what an attempt on bucket t->bucket needs, waiting (never past max_wait_ms or deadline_us) when
      * needed; RATE_LIMITED (retry-after set) instead of a longer wait, QUOTA_EXHAUSTED when the daily budget
      * for this priority is used up. *waited_us: time spent waiting (also on failure). */
@@ -74,9 +83,12 @@ typedef struct ucrm_limiter_backend {
 } ucrm_limiter_backend_t;
 
 extern const ucrm_limiter_backend_t ucrm_limiter__memory;
+#ifdef UCRM_WITH_REDIS
+extern const ucrm_limiter_backend_t ucrm_limiter__redis;
+#endif
 
-/* Finds or creates the limiter for account_key (reference counted). The first client of a key decides the
- * settings; later clients with the same key share them. */
+/* Finds or creates the limiter for account_key and conf's ratelimit.backend (reference counted). The first client
+ * of a key decides the settings; later clients with the same key and backend share them. */
 ucrm_err_t ucrm_limiter__get(ucrm_limiter_t **out, const ucrm_conf_t *conf, const char *account_key,
                              ucrm_error_t **errp);
 void ucrm_limiter__release(ucrm_limiter_t *l);

@@ -303,7 +303,10 @@ static int64_t q_ahead(const rl_mem_t *m, int b, int lane, const rl_waiter_t *w)
 
 /* ---------------------------------------------------------------------------------------------- backend */
 
-static ucrm_err_t mem_create(void **impl, const ucrm_rl_settings_t *s, ucrm_error_t **errp) {
+static ucrm_err_t mem_create(void **impl, const ucrm_rl_settings_t *s, const ucrm_conf_t *conf, const char *key,
+                             ucrm_error_t **errp) {
+    (void)conf;
+    (void)key;
     rl_mem_t *m = ucrm__calloc(1, sizeof *m);
     if (!m)
         return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
