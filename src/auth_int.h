@@ -4,7 +4,8 @@
  * Static bearer, OAuth refresh-token flow, Salesforce client credentials and JWT bearer. Proactive refresh at
  * auth.refresh.percent of the lifetime, refresh-on-401 with a single replay, single-flight refresh (one request
  * however many threads find the token stale), cooldown after a failed refresh, token callback after each
- * refresh. The adapter builds and parses the token request (provider->token_request/token_parse).
+ * refresh. The adapter builds and parses the token request (provider->token_request/token_parse). With
+ * token.store=redis the token is shared by processes through the store of tokenstore_int.h.
  */
 #ifndef UCRM_AUTH_INT_H
 #define UCRM_AUTH_INT_H
@@ -15,7 +16,10 @@
 
 typedef struct ucrm_auth ucrm_auth_t;
 
-ucrm_err_t ucrm_auth__new(ucrm_auth_t **out, const ucrm_conf_t *conf, ucrm_error_t **errp);
+/* account_key: the limiter's key for the account (ratelimit.key or its default), which names the shared token
+ * store's entry with token.store=redis. */
+ucrm_err_t ucrm_auth__new(ucrm_auth_t **out, const ucrm_conf_t *conf, const char *account_key,
+                          ucrm_error_t **errp);
 void ucrm_auth__destroy(ucrm_auth_t *a);
 
 /* Makes sure a usable access token exists (refreshing when needed) and writes "Bearer <token>" into bearer and

@@ -117,19 +117,18 @@ UCRM_API ucrm_err_t ucrm_client_new(ucrm_client_t **out, const ucrm_conf_t *conf
         if ((rc = ucrm_http__new(&c->http, &hs, errp)) < 0)
             goto fail;
     }
-    if ((rc = ucrm_auth__new(&c->auth, conf, errp)) < 0)
-        goto fail;
-    if (ucrm_conf__bool(conf, UCRM_P_RL_ENABLE)) {
-        ucrm_buf_t key = UCRM_BUF_INIT;
-        rc = limiter_key(conf, pname, &key);
-        if (rc == UCRM_OK)
-            rc = ucrm_limiter__get(&c->limiter, conf, key.ptr, errp);
-        else
-            ucrm__fail(errp, rc, "out of memory");
+    ucrm_buf_t key = UCRM_BUF_INIT;
+    if ((rc = limiter_key(conf, pname, &key)) < 0) {
         ucrm_buf__free(&key);
-        if (rc < 0)
-            goto fail;
+        ucrm__fail(errp, rc, "out of memory");
+        goto fail;
     }
+    rc = ucrm_auth__new(&c->auth, conf, key.ptr, errp);
+    if (rc == UCRM_OK && ucrm_conf__bool(conf, UCRM_P_RL_ENABLE))
+        rc = ucrm_limiter__get(&c->limiter, conf, key.ptr, errp);
+    ucrm_buf__free(&key);
+    if (rc < 0)
+        goto fail;
     if (prov->init && (rc = prov->init(conf, &c->pstate, errp)) < 0)
         goto fail;
     *out = c;

@@ -83,6 +83,10 @@ typedef struct ucrm_limiter_backend {
 } ucrm_limiter_backend_t;
 
 extern const ucrm_limiter_backend_t ucrm_limiter__memory;
+/* The in-process backend only: counts completions at the monotonic times ts[0..n) (oldest first) in bucket b's
+ * window, as if this limiter had seen them (those newer than its newest and younger than the window): a fallback
+ * limiter starts with what the process sent recently through another one. */
+void ucrm_rl_mem__seed(void *impl, ucrm_bucket_t b, const int64_t *ts, size_t n);
 #ifdef UCRM_WITH_REDIS
 extern const ucrm_limiter_backend_t ucrm_limiter__redis;
 #endif

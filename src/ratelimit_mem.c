@@ -555,6 +555,18 @@ static void mem_stats_json(void *impl, ucrm_buf_t *buf) {
     pthread_mutex_unlock(&m->lock);
 }
 
+void ucrm_rl_mem__seed(void *impl, ucrm_bucket_t b, const int64_t *ts, size_t n) {
+    rl_mem_t *m = impl;
+    rl_window_t *w = &m->win[b == UCRM_BUCKET_SEARCH ? UCRM_BUCKET_SEARCH : UCRM_BUCKET_MAIN];
+    pthread_mutex_lock(&m->lock);
+    int64_t now = ucrm__mono_us();
+    win_expire(w, now);
+    for (size_t i = 0; w->max > 0 && i < n; i++) /* the ring stays in order: only what is newer than its newest */
+        if (now - ts[i] < w->us && ts[i] <= now && (!w->n || ts[i] > win_nth(w, w->n)))
+            win_push(w, ts[i]);
+    pthread_mutex_unlock(&m->lock);
+}
+
 const ucrm_limiter_backend_t ucrm_limiter__memory = {
     .name = "memory",
     .create = mem_create,

@@ -29,13 +29,15 @@
  * allow. Across processes only the reserve shares order the lanes.
  *
  * Lost state. Redis may lose the budget (a restart without persistence, a flush, eviction): the acquire script
- * then starts a new generation, and every process puts back what it sent in the current windows (this process's
- * completions are kept in a small local log). The daily count comes back with the provider's usage headers.
+ * then starts a new generation, and refuses a process that saw another one until it has put back what it sent in
+ * the current windows (this process's completions are kept in a small local log), so that no process draws on an
+ * empty state its own requests still fill. The daily count comes back with the provider's usage headers.
  *
  * Failure (redis.failure). closed: acquire fails with the endpoint's "unreachable" error. degrade: acquire uses
- * an in-process limiter with redis.degrade.percent of every budget until Redis answers again; what was sent
- * through it is then added to the shared windows and daily count. The transitions are reported once each, through
- * the ticket (the pipeline logs them at WARNING).
+ * an in-process limiter with redis.degrade.percent of every budget, which starts with what this process sent in
+ * the current windows; once the reconnect backoff allows, the first acquire puts what went through it back into
+ * Redis, and that answer ends the outage. The transitions are reported once each, through the ticket (the
+ * pipeline logs them at WARNING).
  */
 #include "ratelimit_int.h"
 #include "error_int.h"
@@ -53,7 +55,7 @@ enum { RH_WIN = 1, RH_CONC = 2, RH_DAY = 4 }; /* what a Redis ticket holds, as t
 enum { K_META, K_W0, K_W1, K_DAY, K_CONC, NKEYS };
 enum { LANE_LOW, LANE_NORMAL, LANE_HIGH, NLANES };
 enum { NBUCKETS = 2 };
-enum { ST_OK = 0, ST_WINDOW = 1, ST_QUOTA = 2, ST_CONC = 3 };
+enum { ST_OK = 0, ST_WINDOW = 1, ST_QUOTA = 2, ST_CONC = 3, ST_NEWGEN = 4 };
 
 #define LEASE_EXTRA_US INT64_C(2000000) /* a slot's lease: the attempt's timeout and this */
 #define CONC_POLL_US INT64_C(10000)     /* concurrency freed by another process is not signalled: poll */
@@ -91,8 +93,9 @@ enum { ST_OK = 0, ST_WINDOW = 1, ST_QUOTA = 2, ST_CONC = 3 };
     "end\n"
 
 /* KEYS meta, window, day, conc. ARGV 1 id, 2 bucket, 3 high, 4 window max, 5 window us, 6 headroom,
- * 7 reserve %, 8 lease us, 9 daily max, 10 daily is a cap, 11 recheck us, 12 concurrency max.
- * Answers {status, wait or retry us, minute, window count with this request, now, generation}. */
+ * 7 reserve %, 8 lease us, 9 daily max, 10 daily is a cap, 11 recheck us, 12 concurrency max, 13 the generation
+ * the caller saw last (0: none). Answers {status, wait or retry us, minute, window count with this request, now,
+ * generation}; status 4: the state is not the one the caller saw (lost since): nothing taken, put usage back. */
 static const char *const s_acquire_parts[] = {LUA_COMMON,
     "local function reserve(n, pct)\n"
     "  if n <= 1 or pct <= 0 then return 0 end\n"
@@ -111,6 +114,8 @@ static const char *const s_acquire_parts[] = {LUA_COMMON,
     "local gen = tonumber(redis.call('HGET', meta, 'gen'))\n"
     "if not gen then gen = now; redis.call('HSET', meta, 'gen', s(gen)) end\n"
     "keep(meta, 172800000)\n"
+    "local seen = tonumber(ARGV[13])\n"
+    "if seen ~= 0 and seen ~= gen then return {4, 0, 0, 0, now, gen} end\n"
     "local minute = math.floor(now / 60000000)\n"
     "local day_max = tonumber(ARGV[9])\n"
     "if day_max > 0 then\n"
@@ -337,7 +342,8 @@ typedef struct rr {
     int64_t degrade_pct;
     void *fallback;        /* the in-process limiter used while Redis is unreachable (degrade only) */
     bool down;             /* the last acquire found Redis unreachable */
-    bool merging, merge_all, merge_fallback;
+    bool merging;          /* a thread is putting usage back into Redis */
+    bool merge_all;        /* the shared state was lost: everything this process has in the windows goes back */
     int64_t gen;           /* generation of the shared state last seen (0: none yet) */
     int64_t day_unmerged;  /* sent through the fallback, not yet in the shared daily count */
     int64_t offset_us;     /* Redis clock minus monotonic clock, as last seen */
@@ -549,12 +555,31 @@ static ucrm_err_t rate_error(ucrm_error_t **errp, int64_t wait_us, int64_t allow
     return ucrm__give(errp, e);
 }
 
-/* Redis failed an acquire (lock held). The first failure after a success is reported through the ticket. */
+/* The fallback starts with what this process sent in the current windows (lock held). */
+static void seed_fallback(rr_t *m) {
+    int64_t now = ucrm__mono_us();
+    for (int b = 0; b < NBUCKETS; b++) {
+        clog_t *l = &m->log[b];
+        clog_expire(l, now, win_us(m, b));
+        int64_t *ts = l->n ? ucrm__calloc(l->n, sizeof *ts) : NULL;
+        for (size_t i = 0; ts && i < l->n; i++)
+            ts[i] = l->ts[(l->head + i) % l->cap];
+        if (ts)
+            ucrm_rl_mem__seed(m->fallback, b ? UCRM_BUCKET_SEARCH : UCRM_BUCKET_MAIN, ts, l->n);
+        ucrm__free(ts);
+    }
+}
+
+/* Redis failed (lock held). The first failure after a success is reported through the ticket. */
 static void note_down(rr_t *m, ucrm_rl_ticket_t *t, const ucrm_error_t *e) {
     if (m->down)
         return;
     m->down = true;
     m->outages++;
+    if (m->degrade)
+        seed_fallback(m);
+    if (!t)
+        return;
     t->event_level = UCRM_LOG_WARNING;
     if (m->degrade)
         snprintf(t->event_msg, sizeof t->event_msg,
@@ -565,88 +590,86 @@ static void note_down(rr_t *m, ucrm_rl_ticket_t *t, const ucrm_error_t *e) {
                  "%s; calls fail until it is back (redis.failure=closed)", ucrm_error_message(e));
 }
 
-/* Redis answered an acquire (lock held): the end of an outage is reported, and what the fallback sent is put
- * back. gen: the shared state's generation; a new one means the state was lost and this process's usage is put
- * back in full. */
-static void note_up(rr_t *m, ucrm_rl_ticket_t *t, int64_t gen) {
-    if (m->down) {
-        m->down = false;
-        if (m->degrade)
-            m->merge_fallback = true;
-        t->event_level = UCRM_LOG_WARNING;
-        snprintf(t->event_msg, sizeof t->event_msg, "Redis at %s answers again: the shared rate limits are back%s",
-                 ucrm_redis__where(m->r), m->degrade ? " (what this process sent meanwhile is added to them)" : "");
-    }
-    if (m->gen && gen != m->gen) {
-        m->merge_all = true;
-        m->resets++;
-    }
-    m->gen = gen;
+/* Redis answered (lock held): the end of an outage is reported through the ticket. */
+static void note_up(rr_t *m, ucrm_rl_ticket_t *t) {
+    if (!m->down)
+        return;
+    m->down = false;
+    t->event_level = UCRM_LOG_WARNING;
+    snprintf(t->event_msg, sizeof t->event_msg, "Redis at %s answers again: the shared rate limits are back%s",
+             ucrm_redis__where(m->r), m->degrade ? " (what this process sent meanwhile is added to them)" : "");
 }
 
 /* ---------------------------------------------------------------------------------------------- merge */
 
-/* Puts back into Redis what this process sent that Redis does not have (no lock held on entry). */
-static void merge(rr_t *m) {
-    pthread_mutex_lock(&m->lock);
+/* Puts back into Redis what this process sent that Redis does not have: everything still in the windows after
+ * the shared state was lost (m->merge_all), else what went through the fallback. Called with the lock held and
+ * m->merging set; returns likewise, m->merging clear. false: Redis failed (*err, when err is given). */
+static bool merge(rr_t *m, ucrm_error_t **err) {
     bool all = m->merge_all;
-    m->merge_all = m->merge_fallback = false;
-    int64_t now = ucrm__mono_us(), n[NBUCKETS] = {0, 0};
+    int64_t now = ucrm__mono_us(), n[NBUCKETS] = {0, 0}, upto = now;
     size_t total = 0;
-    for (int b = 0; b < NBUCKETS; b++)
+    for (int b = 0; b < NBUCKETS; b++) {
+        clog_expire(&m->log[b], now, win_us(m, b));
         total += m->log[b].n + (all ? (size_t)m->inflight[b] : 0);
+    }
     char(*vals)[24] = ucrm__calloc(total ? total : 1, sizeof *vals);
     size_t k = 0;
     for (int b = 0; vals && b < NBUCKETS; b++) {
-        clog_t *l = &m->log[b];
-        clog_expire(l, now, win_us(m, b));
+        const clog_t *l = &m->log[b];
         for (size_t i = 0; i < l->n; i++) {
             size_t at = (l->head + i) % l->cap;
-            if (!all && !l->fb[at])
-                continue;
-            l->fb[at] = 0;
-            snprintf(vals[k++], sizeof vals[0], "%lld", (long long)(l->ts[at] + m->offset_us));
-            n[b]++;
+            if (all || l->fb[at]) {
+                snprintf(vals[k++], sizeof vals[0], "%lld", (long long)(l->ts[at] + m->offset_us));
+                n[b]++;
+            }
         }
         for (int64_t i = 0; all && i < m->inflight[b]; i++, n[b]++) /* their entries went with the old state */
             snprintf(vals[k++], sizeof vals[0], "%lld", (long long)(now + m->offset_us));
     }
     int64_t day_add = m->day_unmerged;
-    m->day_unmerged = 0;
-    char tag[40];
+    char tag[40], a[5][24];
     snprintf(tag, sizeof tag, "%s:%llu", m->nonce, (unsigned long long)++m->seq);
+    snprintf(a[0], sizeof a[0], "%lld", (long long)n[0]);
+    snprintf(a[1], sizeof a[1], "%lld", (long long)n[1]);
+    snprintf(a[2], sizeof a[2], "%lld", (long long)win_us(m, 0));
+    snprintf(a[3], sizeof a[3], "%lld", (long long)win_us(m, 1));
+    snprintf(a[4], sizeof a[4], "%lld", (long long)day_add);
     pthread_mutex_unlock(&m->lock);
 
     ucrm_err_t rc = UCRM_ERR_NOMEM;
     size_t argc = 10 + k;
     const char **argv = vals ? ucrm__calloc(argc, sizeof *argv) : NULL;
     if (argv) {
-        char a[5][24];
-        snprintf(a[0], sizeof a[0], "%lld", (long long)n[0]);
-        snprintf(a[1], sizeof a[1], "%lld", (long long)n[1]);
-        snprintf(a[2], sizeof a[2], "%lld", (long long)win_us(m, 0));
-        snprintf(a[3], sizeof a[3], "%lld", (long long)win_us(m, 1));
-        snprintf(a[4], sizeof a[4], "%lld", (long long)day_add);
         const char *head[10] = {m->keys[K_META], m->keys[K_W0], m->keys[K_W1], m->keys[K_DAY], tag,
                                 a[0], a[1], a[2], a[3], a[4]};
         memcpy(argv, head, sizeof head);
         for (size_t i = 0; i < k; i++)
             argv[10 + i] = vals[i];
         struct redisReply *rep = NULL;
-        rc = ucrm_redis__eval(m->r, &s_merge, 4, (int)argc, argv, NULL, &rep, NULL);
+        rc = ucrm_redis__eval(m->r, &s_merge, 4, (int)argc, argv, NULL, &rep, err);
         ucrm_redis__reply_free(rep);
+    } else if (err) {
+        ucrm__fail(err, UCRM_ERR_NOMEM, "out of memory");
     }
     ucrm__free(argv);
     ucrm__free(vals);
     pthread_mutex_lock(&m->lock);
     m->merging = false;
-    if (rc == UCRM_OK) {
-        m->merges++;
-    } else { /* put back in full at the next chance: counting twice is the safe side */
-        m->merge_all = true;
-        m->day_unmerged += day_add;
+    pthread_cond_broadcast(&m->cond);
+    if (rc < 0)
+        return false; /* nothing changed: the next try puts back the same */
+    for (int b = 0; b < NBUCKETS; b++) { /* what was put back is in Redis now */
+        clog_t *l = &m->log[b];
+        for (size_t i = 0; i < l->n; i++)
+            if (l->ts[(l->head + i) % l->cap] <= upto)
+                l->fb[(l->head + i) % l->cap] = 0;
     }
-    pthread_mutex_unlock(&m->lock);
+    m->day_unmerged -= day_add;
+    if (all)
+        m->merge_all = false;
+    m->merges++;
+    return true;
 }
 
 /* ---------------------------------------------------------------------------------------------- acquire */
@@ -656,7 +679,7 @@ typedef struct answer {
 } answer_t;
 
 /* The acquire script for the ticket's bucket and lane, with id as the slot's member (no lock held). */
-static ucrm_err_t ask(rr_t *m, int b, int lane, const char *id, answer_t *a, ucrm_error_t **errp) {
+static ucrm_err_t ask(rr_t *m, int b, int lane, const char *id, int64_t seen, answer_t *a, ucrm_error_t **errp) {
     char v[10][24];
     snprintf(v[0], sizeof v[0], "%d", b);
     snprintf(v[1], sizeof v[1], "%lld", (long long)win_max(m, b));
@@ -667,11 +690,12 @@ static ucrm_err_t ask(rr_t *m, int b, int lane, const char *id, answer_t *a, ucr
     snprintf(v[6], sizeof v[6], "%lld", (long long)m->s.daily_max);
     snprintf(v[7], sizeof v[7], "%lld", (long long)m->s.daily_recheck_ms * 1000);
     snprintf(v[8], sizeof v[8], "%lld", (long long)m->s.concurrency);
-    const char *argv[16] = {m->keys[K_META], m->keys[b ? K_W1 : K_W0], m->keys[K_DAY], m->keys[K_CONC],
+    snprintf(v[9], sizeof v[9], "%lld", (long long)seen);
+    const char *argv[17] = {m->keys[K_META], m->keys[b ? K_W1 : K_W0], m->keys[K_DAY], m->keys[K_CONC],
                             id, v[0], lane == LANE_HIGH ? "1" : "0", v[1], v[2], v[3], v[4], v[5], v[6],
-                            m->s.daily_explicit ? "1" : "0", v[7], v[8]};
+                            m->s.daily_explicit ? "1" : "0", v[7], v[8], v[9]};
     struct redisReply *rep = NULL;
-    ucrm_err_t rc = ucrm_redis__eval(m->r, &s_acquire, 4, 16, argv, NULL, &rep, errp);
+    ucrm_err_t rc = ucrm_redis__eval(m->r, &s_acquire, 4, 17, argv, NULL, &rep, errp);
     if (rc < 0)
         return rc;
     int64_t *f[6] = {&a->status, &a->value, &a->minute, &a->view, &a->now, &a->gen};
@@ -706,8 +730,9 @@ static next_t head_turn(acq_t *x, int64_t *wake, ucrm_err_t *rc) {
     snprintf(id, sizeof id, "%s:%llu", m->nonce, (unsigned long long)rid);
     answer_t a = {0};
     ucrm_error_t *err = NULL;
+    int64_t seen = m->gen;
     pthread_mutex_unlock(&m->lock);
-    ucrm_err_t src = ask(m, x->b, x->lane, id, &a, &err);
+    ucrm_err_t src = ask(m, x->b, x->lane, id, seen, &a, &err);
     pthread_mutex_lock(&m->lock);
     int64_t now = ucrm__mono_us();
     if (src < 0) {
@@ -719,8 +744,19 @@ static next_t head_turn(acq_t *x, int64_t *wake, ucrm_err_t *rc) {
         *rc = ucrm__give(x->errp, err);
         return NEXT_FAIL;
     }
-    note_up(m, x->t, a.gen);
+    note_up(m, x->t);
     m->offset_us = a.now - now;
+    if (a.status == ST_NEWGEN || m->gen != a.gen) {
+        if (m->gen) { /* the state was lost: put back what this process sent before anything is taken */
+            m->merge_all = true;
+            m->resets++;
+        }
+        m->gen = a.gen;
+        if (a.status == ST_NEWGEN) {
+            *wake = now;
+            return NEXT_WAIT;
+        }
+    }
     switch (a.status) {
     case ST_OK:
         x->t->held = HELD_REDIS | (win_max(m, x->b) > 0 ? RH_WIN : 0) | (m->s.concurrency > 0 ? RH_CONC : 0) |
@@ -785,15 +821,40 @@ static ucrm_err_t rr_acquire(void *impl, ucrm_rl_ticket_t *t, int64_t max_wait_m
     int64_t now = x.start;
     for (;; x.waited = true) {
         now = ucrm__mono_us();
-        if (m->down && m->degrade && ucrm_redis__backing_off(m->r)) {
+        int64_t wake = x.limit;
+        if (m->merging) { /* another thread puts usage back into Redis: nothing is taken before it lands */
+            wait_until(m, now, now + 2000);
+            continue;
+        } else if (m->down && m->degrade && ucrm_redis__backing_off(m->r)) {
             next = NEXT_FALLBACK;
             break;
-        }
-        int64_t wake = x.limit;
-        if (is_head(m, x.b, x.lane, &x.me)) {
+        } else if ((m->down && m->degrade) || m->merge_all) {
+            /* after an outage (degrade), what went through the fallback goes back first; its answer ends the
+             * outage. After a lost state, everything this process still has in the windows. */
+            bool was_down = m->down;
+            ucrm_error_t *err = NULL;
+            m->merging = true;
+            if (!merge(m, &err)) {
+                note_down(m, t, err);
+                ucrm_error_destroy(err);
+                if (m->degrade) {
+                    next = NEXT_FALLBACK;
+                    break;
+                }
+                rc = ucrm__give(errp, ucrm_error__new(UCRM_ERR_TRANSPORT, "Redis at %s is unreachable",
+                                                      ucrm_redis__where(m->r)));
+                next = NEXT_FAIL;
+                break;
+            }
+            if (was_down)
+                note_up(m, t);
+            continue;
+        } else if (is_head(m, x.b, x.lane, &x.me)) {
             next = head_turn(&x, &wake, &rc);
             if (next != NEXT_WAIT)
                 break;
+            if (wake <= ucrm__mono_us())
+                continue;
         } else {
             int64_t need = m->hint_until[x.b] > now ? m->hint_until[x.b] - now : 0;
             if (now >= x.limit || now + need > x.limit) {
@@ -816,12 +877,7 @@ static ucrm_err_t rr_acquire(void *impl, ucrm_rl_ticket_t *t, int64_t max_wait_m
     }
     if (anyone_waiting(m))
         pthread_cond_broadcast(&m->cond);
-    bool do_merge = (m->merge_all || m->merge_fallback) && !m->merging && !m->down;
-    if (do_merge)
-        m->merging = true;
     pthread_mutex_unlock(&m->lock);
-    if (do_merge)
-        merge(m);
     *waited_us = waited;
     if (next == NEXT_FALLBACK)
         rc = fallback_acquire(&x, max_wait_ms, deadline_us, waited_us);
