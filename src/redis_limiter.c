@@ -264,11 +264,18 @@ static const char *const s_done_parts[] = {LUA_COMMON,
 static ucrm_redis_script_t s_done = {"rate-limit done", s_done_parts, "", 0};
 
 /* KEYS meta, w0, w1, day. ARGV 1 tag (unique per merge), 2 n0, 3 n1, 4 w0 us, 5 w1 us, 6 daily count to add,
- * then n0 + n1 completion times (Redis clock, us). Puts back what this process sent that Redis does not know. */
+ * 7 the generation the caller saw last (0: none), 8 all (1: everything the caller has, after a lost state), then
+ * n0 + n1 completion times (Redis clock, us). Puts back what this process sent that Redis does not know, unless
+ * the state is not the one the caller saw and this is not everything. Answers {1 when refused, generation}. */
 static const char *const s_merge_parts[] = {LUA_COMMON,
+    "local gen = tonumber(redis.call('HGET', KEYS[1], 'gen'))\n"
+    "if not gen then gen = now; redis.call('HSET', KEYS[1], 'gen', s(gen)) end\n"
+    "keep(KEYS[1], 172800000)\n"
+    "local seen = tonumber(ARGV[7])\n"
+    "if ARGV[8] ~= '1' and seen ~= 0 and seen ~= gen then return {1, gen} end\n"
     "local n = {tonumber(ARGV[2]), tonumber(ARGV[3])}\n"
     "local wus = {tonumber(ARGV[4]), tonumber(ARGV[5])}\n"
-    "local idx = 7\n"
+    "local idx = 9\n"
     "for bk = 1, 2 do\n"
     "  for i = 1, n[bk] do\n"
     "    local ts = tonumber(ARGV[idx])\n"
@@ -285,7 +292,7 @@ static const char *const s_merge_parts[] = {LUA_COMMON,
     "  redis.call('HINCRBY', KEYS[4], 'used', s(add))\n"
     "  keep(KEYS[4], 172800000)\n"
     "end\n"
-    "return 0\n",
+    "return {0, gen}\n",
     NULL};
 static ucrm_redis_script_t s_merge = {"rate-limit merge", s_merge_parts, "", 0};
 
@@ -628,26 +635,31 @@ static bool merge(rr_t *m, ucrm_error_t **err) {
             snprintf(vals[k++], sizeof vals[0], "%lld", (long long)(now + m->offset_us));
     }
     int64_t day_add = m->day_unmerged;
-    char tag[40], a[5][24];
+    char tag[40], a[6][24];
     snprintf(tag, sizeof tag, "%s:%llu", m->nonce, (unsigned long long)++m->seq);
     snprintf(a[0], sizeof a[0], "%lld", (long long)n[0]);
     snprintf(a[1], sizeof a[1], "%lld", (long long)n[1]);
     snprintf(a[2], sizeof a[2], "%lld", (long long)win_us(m, 0));
     snprintf(a[3], sizeof a[3], "%lld", (long long)win_us(m, 1));
     snprintf(a[4], sizeof a[4], "%lld", (long long)day_add);
+    snprintf(a[5], sizeof a[5], "%lld", (long long)m->gen);
     pthread_mutex_unlock(&m->lock);
 
     ucrm_err_t rc = UCRM_ERR_NOMEM;
-    size_t argc = 10 + k;
+    size_t argc = 12 + k;
+    int64_t refused = 0, gen = 0;
     const char **argv = vals ? ucrm__calloc(argc, sizeof *argv) : NULL;
     if (argv) {
-        const char *head[10] = {m->keys[K_META], m->keys[K_W0], m->keys[K_W1], m->keys[K_DAY], tag,
-                                a[0], a[1], a[2], a[3], a[4]};
+        const char *head[12] = {m->keys[K_META], m->keys[K_W0], m->keys[K_W1], m->keys[K_DAY], tag,
+                                a[0], a[1], a[2], a[3], a[4], a[5], all ? "1" : "0"};
         memcpy(argv, head, sizeof head);
         for (size_t i = 0; i < k; i++)
-            argv[10 + i] = vals[i];
+            argv[12 + i] = vals[i];
         struct redisReply *rep = NULL;
         rc = ucrm_redis__eval(m->r, &s_merge, 4, (int)argc, argv, NULL, &rep, err);
+        if (rc == UCRM_OK && !(ucrm_redis__reply_int(rep, 0, &refused) && ucrm_redis__reply_int(rep, 1, &gen)))
+            rc = ucrm__fail(err, UCRM_ERR_TRANSPORT, "Redis at %s gave an unexpected answer to the %s script",
+                            ucrm_redis__where(m->r), s_merge.name);
         ucrm_redis__reply_free(rep);
     } else if (err) {
         ucrm__fail(err, UCRM_ERR_NOMEM, "out of memory");
@@ -659,6 +671,15 @@ static bool merge(rr_t *m, ucrm_error_t **err) {
     pthread_cond_broadcast(&m->cond);
     if (rc < 0)
         return false; /* nothing changed: the next try puts back the same */
+    if (m->gen != gen) {
+        if (m->gen) { /* the state was lost as well: everything goes back (the next try) */
+            m->merge_all = true;
+            m->resets++;
+        }
+        m->gen = gen;
+    }
+    if (refused)
+        return true;
     for (int b = 0; b < NBUCKETS; b++) { /* what was put back is in Redis now */
         clog_t *l = &m->log[b];
         for (size_t i = 0; i < l->n; i++)

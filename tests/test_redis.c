@@ -413,6 +413,8 @@ int main(void) {
         printf("SKIP: %s\n", why);
         return 77;
     }
+    if (getenv("UCRM_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("UCRM_TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_redis__window_shared_by_two_processes),
         cmocka_unit_test(test_redis__in_flight_counts_and_not_sent_frees),

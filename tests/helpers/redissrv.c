@@ -208,9 +208,12 @@ static int spawn(redis_srv_t *s) {
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        int devnull = open("/dev/null", 0);
-        if (devnull >= 0)
+        int devnull = open("/dev/null", O_RDWR); /* never the test's output: a pipe reading it would wait for us */
+        if (devnull >= 0) {
             dup2(devnull, 0);
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+        }
         execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
