@@ -65,9 +65,24 @@ endif
 UNINST_PC := $(B)/pkgconfig-uninstalled/unicrm.pc $(B)/pkgconfig-uninstalled/unicrm-static.pc
 
 # Dependency flags, computed once per tree by tests/tools/ensure-deps (which installs what is missing).
+#
+# The Redis backend (src/redis*.c) is optional: it is built when hiredis is present (WITH_REDIS=auto), never with
+# WITH_REDIS=0; WITH_REDIS=1 makes a missing hiredis an error. `make check` first makes sure hiredis and
+# redis-server are installed (the `redis` set of ensure-deps; only a message when that is not possible), so that
+# the Redis tests run instead of being skipped. build/config.mk is remade when hiredis appears or disappears.
+WITH_REDIS ?= auto
 NODEPS_GOALS := clean distclean help
+CHECK_GOALS  := check check-build tests valgrind
 ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include build/config.mk
+endif
+ifneq ($(filter $(CHECK_GOALS),$(MAKECMDGOALS)),)
+build/config.mk: build/deps-redis.ok
+endif
+ifneq ($(WITH_REDIS),0)
+ifneq ($(shell pkg-config --exists hiredis 2>/dev/null && echo 1),$(HAVE_HIREDIS))
+build/config.mk: FORCE
+endif
 endif
 build/config.mk: tests/tools/ensure-deps Makefile
 	@mkdir -p build
@@ -79,6 +94,15 @@ build/config.mk: tests/tools/ensure-deps Makefile
 	     echo "HIREDIS_CFLAGS := $$(pkg-config --cflags hiredis)"; \
 	     echo "HIREDIS_LIBS := $$(pkg-config --libs hiredis)"; \
 	   fi; } > $@.tmp && mv $@.tmp $@
+ifeq ($(WITH_REDIS),0)
+  HAVE_HIREDIS :=
+else ifeq ($(WITH_REDIS),1)
+  ifneq ($(HAVE_HIREDIS),1)
+    ifneq ($(wildcard build/config.mk),)
+      $(error WITH_REDIS=1 but hiredis is not installed (apt-get install libhiredis-dev))
+    endif
+  endif
+endif
 
 # Test-time dependencies are checked separately so that `make` alone never pulls in cmocka.
 build/deps-test.ok: tests/tools/ensure-deps
@@ -96,6 +120,11 @@ build/deps-static.ok: tests/tools/ensure-deps
 build/deps-extra.ok: tests/tools/ensure-deps
 	@mkdir -p build
 	@sh tests/tools/ensure-deps extra
+	@touch $@
+# Optional: without hiredis and redis-server the Redis tests are skipped (exit 77), not failed.
+build/deps-redis.ok: tests/tools/ensure-deps
+	@mkdir -p build
+	@sh tests/tools/ensure-deps redis || echo "make: hiredis or redis-server is missing: the Redis backend is not built and its tests are skipped"
 	@touch $@
 
 TEST_CFLAGS = $(shell pkg-config --cflags cmocka libmicrohttpd)
@@ -118,9 +147,17 @@ LIB_SRC := $(sort $(wildcard src/*.c) $(wildcard providers/*/*.c))
 ifneq ($(HAVE_HIREDIS),1)
   LIB_SRC := $(filter-out src/redis%.c,$(LIB_SRC))
 else
-  UCRM_CPPFLAGS += -DUCRM_WITH_REDIS $(HIREDIS_CFLAGS)
+  UCRM_CPPFLAGS += -DUCRM_WITH_REDIS
 endif
 LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
+# Only the Redis sources see hiredis's headers (its include directory has generic names: read.h, sds.h, ...).
+$(B)/obj/src/redis.o $(B)/obj/src/redis_%.o: ALL_CFLAGS += $(HIREDIS_CFLAGS)
+# Switching the backend on or off must recompile what depends on UCRM_WITH_REDIS: a stamp that changes only then.
+REDIS_STAMP := $(B)/redis.stamp
+$(shell mkdir -p $(B); [ "$$(cat $(REDIS_STAMP) 2>/dev/null)" = "$(HAVE_HIREDIS)" ] || echo "$(HAVE_HIREDIS)" > $(REDIS_STAMP))
+$(B)/obj/src/conf.o $(B)/obj/src/version.o $(B)/obj/src/ratelimit.o $(B)/obj/src/auth.o \
+  $(B)/obj/src/redis_limiter.o: $(REDIS_STAMP)
+$(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/test_redis*.c)): $(REDIS_STAMP)
 # Every providers/<name>/ with sources is built in and registered (src/providers.c).
 PROVIDER_NAMES := $(sort $(patsubst providers/%/,%,$(dir $(wildcard providers/*/*.c))))
 UCRM_CPPFLAGS += $(foreach p,$(PROVIDER_NAMES),-DUCRM_WITH_$(shell echo $(p) | tr a-z A-Z))
@@ -208,7 +245,7 @@ tests check-build: build/deps-test.ok build/deps-static.ok all $(UNINST_PC) $(if
 
 # TESTS=name1,name2 runs a subset; UCRM_TEST_FILTER is passed through for cmocka's own filtering.
 # SANITIZE=thread runs the threaded cases only: those named *__threads_* in the programs listed here.
-TSAN_TESTS  ?= test_ratelimit test_auth test_limits_fake
+TSAN_TESTS  ?= test_ratelimit test_auth test_limits_fake test_redis
 TSAN_FILTER ?= *__threads_*
 ifeq ($(FLAVOR),tsan)
   CHECK_ENV = TESTS="$(or $(TESTS),$(TSAN_TESTS))" UCRM_TEST_FILTER="$(or $(UCRM_TEST_FILTER),$(TSAN_FILTER))" \

@@ -24,6 +24,12 @@
 #define BACKOFF_MAX_US INT64_C(5000000)
 #define MAX_SCRIPTS 32
 
+const char *ucrm_redis__version(void) {
+#define UCRM__STR2(x) #x
+#define UCRM__STR(x) UCRM__STR2(x)
+    return "hiredis/" UCRM__STR(HIREDIS_MAJOR) "." UCRM__STR(HIREDIS_MINOR) "." UCRM__STR(HIREDIS_PATCH) " (no TLS)";
+}
+
 /* ---------------------------------------------------------------------------------------------- URL */
 
 static int hexval(char c) {

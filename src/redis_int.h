@@ -29,6 +29,9 @@
 
 struct redisReply;
 
+/* "hiredis/0.14.1 (no TLS)": what ucrm_feature_backend(UCRM_FEATURE_REDIS) reports. */
+const char *ucrm_redis__version(void);
+
 /* redis://[[user]:password@]host[:port][/db], parsed. Strings owned (password wiped on free). */
 typedef struct ucrm_redis_url {
     char *user;     /* NULL: the default user */

@@ -48,6 +48,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #define HELD_REDIS (1u << 8)     /* the ticket holds slots in Redis */
 #define HELD_FALLBACK (1u << 9)  /* the ticket comes from the fallback (its own bits are the memory backend's) */
@@ -359,7 +360,8 @@ typedef struct rr {
     queue_t q[NBUCKETS][NLANES];
     int64_t hint_until[NBUCKETS]; /* the head's last refusal: no slot before then (monotonic us) */
     uint64_t seq;
-    char nonce[17];
+    char nonce[17];        /* makes this process's entry names unique (renewed in a forked child) */
+    pid_t nonce_pid;
     uint64_t acquired, waits, rejected_rl, rejected_quota, answers_rl, answers_quota, fallback_acquired, merges,
         resets, done_lost, outages;
     int64_t wait_us_total, wait_us_max;
@@ -473,6 +475,18 @@ static int64_t share(int64_t n, int64_t pct) {
     return x < 1 ? 1 : x;
 }
 
+/* A random name for this process's entries (lock held, or not shared yet). */
+static void new_nonce(rr_t *m) {
+    unsigned char rnd[8];
+    if (RAND_bytes(rnd, sizeof rnd) != 1) {
+        uint64_t x = ucrm__rand64();
+        memcpy(rnd, &x, sizeof rnd);
+    }
+    for (int i = 0; i < 8; i++)
+        snprintf(m->nonce + 2 * i, 3, "%02x", rnd[i]);
+    m->nonce_pid = getpid();
+}
+
 static void rr_destroy(void *impl) {
     rr_t *m = impl;
     if (!m)
@@ -507,13 +521,7 @@ static ucrm_err_t rr_create(void **impl, const ucrm_rl_settings_t *s, const ucrm
     m->lease_us = s->attempt_ms * 1000 + LEASE_EXTRA_US;
     m->degrade = ucrm__streq(ucrm_conf__str(conf, UCRM_P_REDIS_FAILURE), "degrade");
     m->degrade_pct = ucrm_conf__int(conf, UCRM_P_REDIS_DEGRADE_PERCENT);
-    unsigned char rnd[8];
-    if (RAND_bytes(rnd, sizeof rnd) != 1) {
-        uint64_t x = ucrm__rand64();
-        memcpy(rnd, &x, sizeof rnd);
-    }
-    for (int i = 0; i < 8; i++)
-        snprintf(m->nonce + 2 * i, 3, "%02x", rnd[i]);
+    new_nonce(m);
     const char *prefix = ucrm_conf__str(conf, UCRM_P_REDIS_PREFIX);
     ucrm_err_t rc = UCRM_OK;
     for (int k = 0; k < NKEYS && rc == UCRM_OK; k++) {
@@ -834,6 +842,8 @@ static ucrm_err_t rr_acquire(void *impl, ucrm_rl_ticket_t *t, int64_t max_wait_m
     ucrm_err_t rc = UCRM_OK;
     next_t next = NEXT_WAIT;
     pthread_mutex_lock(&m->lock);
+    if (m->nonce_pid != getpid()) /* a forked child: its entries must not take its parent's names */
+        new_nonce(m);
     x.start = ucrm__mono_us();
     x.limit = max_wait_ms < 0 ? INT64_MAX : x.start + max_wait_ms * 1000;
     if (deadline_us < x.limit)

@@ -3,6 +3,9 @@
  */
 #include "common_int.h"
 #include "provider_int.h"
+#ifdef UCRM_WITH_REDIS
+#include "redis_int.h"
+#endif
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -44,7 +47,11 @@ UCRM_API const char *ucrm_feature_backend(ucrm_feature_t feature) {
     case UCRM_FEATURE_THREADS:
         return "pthreads";
     case UCRM_FEATURE_REDIS:
-        return "hiredis";
+#ifdef UCRM_WITH_REDIS
+        return ucrm_redis__version();
+#else
+        return NULL;
+#endif
     case UCRM_FEATURE_HUBSPOT:
         return "crm-v3";
     case UCRM_FEATURE_SALESFORCE:

@@ -141,6 +141,11 @@ static void test_conf__defaults_are_valid(void **state) {
             if (!def)
                 continue;
             char *copy = strdup(def);
+            if (!(ucrm_features() & UCRM_FEATURE_REDIS) && strncmp(ucrm_props[p].name, "redis.", 6) == 0) {
+                set_fails(c, ucrm_props[p].name, copy, UCRM_ERR_NOT_BUILT_IN, "without Redis support");
+                free(copy);
+                continue;
+            }
             set_ok(c, ucrm_props[p].name, copy);
             assert_string_equal(ucrm_conf__str(c, (ucrm_prop_id_t)p), copy);
             free(copy);
@@ -1074,6 +1079,86 @@ static void test_conf__errp_contract(void **state) {
     ucrm_conf_destroy(c);
 }
 
+/* ---------------------------------------------------------------------------------------------- Redis keys */
+
+/* The Redis keys: their syntax where the backend is built in, UCRM_ERR_NOT_BUILT_IN with the reason where not. */
+static void test_conf__redis_keys(void **state) {
+    (void)state;
+    ucrm_conf_t *c = conf_for("hubspot");
+    set_ok(c, "ratelimit.backend", "memory");
+    set_ok(c, "token.store", "memory");
+    set_fails(c, "ratelimit.backend", "etcd", UCRM_ERR_CONF_INVALID, "memory, redis");
+    set_fails(c, "redis.tls", "true", UCRM_ERR_NOT_BUILT_IN, "hiredis_ssl");
+    if (!(ucrm_features() & UCRM_FEATURE_REDIS)) {
+        set_fails(c, "ratelimit.backend", "redis", UCRM_ERR_NOT_BUILT_IN, "libhiredis-dev");
+        set_fails(c, "token.store", "redis", UCRM_ERR_NOT_BUILT_IN, "without Redis support");
+        set_fails(c, "redis.url", "redis://localhost", UCRM_ERR_NOT_BUILT_IN, "without Redis support");
+        set_fails(c, "redis.prefix", "app:", UCRM_ERR_NOT_BUILT_IN, "without Redis support");
+        set_ok(c, "redis.url", NULL); /* a reset is always fine */
+        ucrm_conf_destroy(c);
+        return;
+    }
+    set_ok(c, "ratelimit.backend", "redis");
+    set_ok(c, "token.store", "redis");
+    set_ok(c, "redis.tls", "false");
+    static const char *const good[] = {"redis://localhost", "redis://127.0.0.1:6380/2", "redis://[::1]:6379",
+                                       "REDIS://cache.internal:7000/0", "redis://:" SECRET "@h",
+                                       "redis://app:" SECRET "@h:1/15", "redis://a:p%40ss@h/"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        set_ok(c, "redis.url", good[i]);
+    static const struct {
+        const char *url, *why;
+    } bad[] = {
+        {"http://h", "redis://"},
+        {"rediss://h", "TLS"},
+        {"redis://", "host"},
+        {"redis://h:0", "port"},
+        {"redis://h:99999", "port"},
+        {"redis://h:6379/x", "database"},
+        {"redis://h/-1", "database"},
+        {"redis://h?timeout=1", "query"},
+        {"redis://app@h", "password"},
+        {"redis://app:@h", "empty"},
+        {"redis://a:p%4@h", "percent"},
+        {"redis://[::1", "["},
+        {"redis://h" SECRET "@:1", "host"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        set_fails(c, "redis.url", bad[i].url, UCRM_ERR_CONF_INVALID, bad[i].why);
+    set_fails(c, "redis.url", "redis://x:" SECRET "@", UCRM_ERR_CONF_INVALID, "host"); /* never quoted */
+    /* the password never shows */
+    set_ok(c, "redis.url", "redis://app:" SECRET "@h:1/2");
+    assert_get(c, "redis.url", "[redacted]");
+    char **kv = NULL;
+    size_t n = 0;
+    assert_int_equal(ucrm_conf_dump(c, &kv, &n), UCRM_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_null(strstr(kv[i], SECRET));
+    ucrm_conf_dump_free(kv, n);
+    set_ok(c, "redis.prefix", "myapp:prod:");
+    set_fails(c, "redis.prefix", "a{b}", UCRM_ERR_CONF_INVALID, "braces");
+    set_fails(c, "redis.prefix", "a b", UCRM_ERR_CONF_INVALID, "spaces");
+    set_ok(c, "redis.token.key", "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF");
+    set_fails(c, "redis.token.key", "0011", UCRM_ERR_CONF_INVALID, "64 hexadecimal");
+    set_fails(c, "redis.token.key", SECRET SECRET SECRET, UCRM_ERR_CONF_INVALID, "64 hexadecimal");
+    assert_get(c, "redis.token.key", "[redacted]");
+    set_ok(c, "redis.failure", "degrade");
+    set_fails(c, "redis.failure", "open", UCRM_ERR_CONF_INVALID, "closed, degrade");
+    set_fails(c, "redis.degrade.percent", "0", UCRM_ERR_CONF_INVALID, "between 1 and 100");
+    set_fails(c, "redis.timeout.ms", "0", UCRM_ERR_CONF_INVALID, NULL);
+    /* a client needs redis.url with a redis backend */
+    ucrm_conf_t *d = conf_for("hubspot");
+    set_ok(d, "auth.access.token", "pat-x");
+    set_ok(d, "ratelimit.backend", "redis");
+    ucrm_client_t *cl = NULL;
+    ucrm_error_t *e = NULL;
+    assert_int_equal(ucrm_client_new(&cl, d, &e), UCRM_ERR_CONF_INVALID);
+    assert_non_null(strstr(ucrm_error_message(e), "redis.url"));
+    ucrm_error_destroy(e);
+    ucrm_conf_destroy(d);
+    ucrm_conf_destroy(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conf__table_consistent),
@@ -1107,6 +1192,7 @@ int main(void) {
         cmocka_unit_test(test_conf__describe_json),
         cmocka_unit_test(test_conf__internal_accessors),
         cmocka_unit_test(test_conf__errp_contract),
+        cmocka_unit_test(test_conf__redis_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,8 +105,10 @@ typedef enum ucrm_feature_e {
 UCRM_API unsigned int ucrm_features(void);
 
 /**
- * @brief Which implementation backs a feature ("libcurl/7.88.1", "openssl", "hiredis", ...), or NULL when the
- *        feature is not built in.
+ * @brief Which implementation backs a feature ("libcurl/7.88.1", "openssl", "hiredis/0.14.1 (no TLS)", ...), or
+ *        NULL when the feature is not built in. UCRM_FEATURE_REDIS is set when the library was built with hiredis
+ *        (ratelimit.backend=redis, token.store=redis); Debian 12's hiredis has no TLS support, hence "no TLS":
+ *        redis.tls=true fails with UCRM_ERR_NOT_BUILT_IN.
  * @remark Lifetime: static. Threading: any thread.
  * @since 1.0.0
  */
