@@ -397,6 +397,48 @@ static void test_redis__crashed_holder_lease(void **state) {
     inst_free(a);
 }
 
+typedef struct store {
+    const ucrm_tokenstore_ops_t *ops;
+    void *impl;
+} store_t;
+
+static store_t store_open_kv(const char *key, const char *const *kv) {
+    ucrm_conf_t *c = rconf(kv);
+    conf_set(c, "token.store", "redis");
+    store_t st = {NULL, NULL};
+    ucrm_error_t *e = NULL;
+    if (ucrm_tokenstore__open(c, key, "app1", &st.ops, &st.impl, &e) != UCRM_OK)
+        fail_msg("open: %s", ucrm_error_message(e));
+    assert_non_null(st.ops);
+    ucrm_conf_destroy(c);
+    return st;
+}
+
+static store_t store_open(const char *key, const char *kek) {
+    const char *kv[] = {"redis.token.key", kek, NULL};
+    return store_open_kv(key, kek ? kv : NULL);
+}
+
+static store_t store_open_url(const char *key, const char *url) {
+    const char *kv[] = {"redis.url", url, NULL};
+    return store_open_kv(key, kv);
+}
+
+static void tok_set(ucrm_token_t *t, const char *at, const char *rt, const char *url) {
+    memset(t, 0, sizeof *t);
+    t->access_token = at ? strdup(at) : NULL;
+    t->refresh_token = rt ? strdup(rt) : NULL;
+    t->instance_url = url ? strdup(url) : NULL;
+    t->issued_at_ms = 1000;
+    t->expires_at_ms = 2000;
+}
+
+static void tok_free(ucrm_token_t *t) {
+    free(t->access_token);
+    free(t->refresh_token);
+    free(t->instance_url);
+}
+
 /* ---------------------------------------------------------------------------------------------- failures */
 
 /* A private server for tests that kill or pause it. */
@@ -608,8 +650,11 @@ static void test_redis__fork_uses_its_own_connections(void **state) {
 /* redis.url with a password, an ACL user and a database. */
 static void test_redis__auth_acl_and_database(void **state) {
     (void)state;
-    const char *args[] = {"--requirepass", "d3fault-pw", "--user", "worker", "on", ">w0rker-pw", "~ucrm:*", "&*",
-                          "+@all", NULL};
+    /* the user docs/redis.md recommends: unicrm's keys, the commands its scripts run, nothing else */
+    const char *args[] = {"--requirepass", "d3fault-pw", "--user", "worker", "on", ">w0rker-pw", "~ucrm:*",
+                          "+evalsha", "+script|load", "+select", "+ping", "+time", "+hget", "+hmget", "+hset", "+hdel",
+                          "+hkeys", "+hincrby", "+exists", "+get", "+set", "+del", "+pttl", "+pexpire", "+zadd",
+                          "+zrem", "+zcard", "+zcount", "+zrange", "+zremrangebyscore", NULL};
     assert_non_null(g_own = redis_srv_start(args));
     char url[160];
     const char *kv[] = {"redis.url", url, NULL};
@@ -622,9 +667,39 @@ static void test_redis__auth_acl_and_database(void **state) {
     free(n);
     inst_free(a);
     snprintf(url, sizeof url, "redis://worker:w0rker-pw@127.0.0.1:%d", redis_srv_port(g_own));
-    a = inst_new("authdb2", kv);
+    const char *all[] = {"redis.url", url, "ratelimit.daily", "1000", "ratelimit.concurrency", "5",
+                         "ratelimit.search.requests", "3", NULL};
+    a = inst_new("authdb2", all);
+    ucrm_rl_ticket_t t0;
+    assert_int_equal(acq(a, &t0, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 0, NULL, NULL), UCRM_OK);
+    ucrm_usage_t u = {0};
+    u.has_window = u.has_daily = true;
+    u.window_max = 190;
+    u.window_remaining = 150;
+    u.daily_max = 1000;
+    u.daily_remaining = 900;
+    ucrm_limiter__redis.done(a.impl, &t0, &u, UCRM_RL_RATE_LIMITED, 10); /* every script path */
+    msleep(20);
     take_n(a, 1, UCRM_PRIORITY_NORMAL, true);
+    ucrm_buf_t b = UCRM_BUF_INIT;
+    ucrm_limiter__redis.stats_json(a.impl, &b);
+    assert_non_null(strstr(b.ptr, "\"available\":true"));
+    assert_non_null(strstr(b.ptr, "\"async_errors\":0"));
+    ucrm_buf__free(&b);
     inst_free(a);
+    store_t st = store_open_url("authdb2", url);
+    uint64_t f = 0, v = 0;
+    ucrm_token_t tk;
+    tok_set(&tk, "AT", "RT", NULL);
+    assert_int_equal(st.ops->lock(st.impl, 1000, &f, NULL), UCRM_OK);
+    assert_int_equal(st.ops->store(st.impl, f, &tk, &v, NULL), UCRM_OK);
+    st.ops->unlock(st.impl, f);
+    assert_int_equal(st.ops->wait(st.impl, v, now_us() + 100000, NULL), UCRM_OK);
+    tok_free(&tk);
+    assert_int_equal(st.ops->load(st.impl, &tk, &v, NULL), UCRM_OK);
+    assert_string_equal(tk.refresh_token, "RT");
+    ucrm_token__clear(&tk);
+    st.ops->destroy(st.impl);
     snprintf(url, sizeof url, "redis://worker:not-the-password@127.0.0.1:%d", redis_srv_port(g_own));
     a = inst_new("authdb3", kv);
     ucrm_rl_ticket_t t;
@@ -688,40 +763,6 @@ static void test_redis__state_lost_usage_put_back(void **state) {
 }
 
 /* ---------------------------------------------------------------------------------------------- token store */
-
-typedef struct store {
-    const ucrm_tokenstore_ops_t *ops;
-    void *impl;
-} store_t;
-
-static store_t store_open(const char *key, const char *kek) {
-    ucrm_conf_t *c = rconf(NULL);
-    conf_set(c, "token.store", "redis");
-    if (kek)
-        conf_set(c, "redis.token.key", kek);
-    store_t st = {NULL, NULL};
-    ucrm_error_t *e = NULL;
-    if (ucrm_tokenstore__open(c, key, "app1", &st.ops, &st.impl, &e) != UCRM_OK)
-        fail_msg("open: %s", ucrm_error_message(e));
-    assert_non_null(st.ops);
-    ucrm_conf_destroy(c);
-    return st;
-}
-
-static void tok_set(ucrm_token_t *t, const char *at, const char *rt, const char *url) {
-    memset(t, 0, sizeof *t);
-    t->access_token = at ? strdup(at) : NULL;
-    t->refresh_token = rt ? strdup(rt) : NULL;
-    t->instance_url = url ? strdup(url) : NULL;
-    t->issued_at_ms = 1000;
-    t->expires_at_ms = 2000;
-}
-
-static void tok_free(ucrm_token_t *t) {
-    free(t->access_token);
-    free(t->refresh_token);
-    free(t->instance_url);
-}
 
 static void test_redis__token_store_lock_fence_store(void **state) {
     (void)state;
