@@ -409,7 +409,7 @@ static ucrm_err_t cb_deliver(ucrm_auth_t *a, ucrm_client_t *c, cb_args_t *cb, uc
 static ucrm_err_t wait_refresh(ucrm_call_t *call, ucrm_auth_t *a) {
     int64_t d = call->deadline_us;
     struct timespec ts = {(time_t)(d / 1000000), (long)(d % 1000000) * 1000};
-    a->waits++;
+    __atomic_add_fetch(&a->waits, 1, __ATOMIC_RELAXED);
     while (a->refreshing)
         if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) == ETIMEDOUT && a->refreshing)
             return ucrm__fail(call->errp, UCRM_ERR_TIMEOUT,
@@ -554,8 +554,10 @@ static ucrm_err_t refresh_holding(ucrm_call_t *call, ucrm_auth_t *a, const share
             return adopt(s, sv, tok, out);
         }
         ucrm_error_destroy(ignored);
+        ucrm_token__clear(s);
         return rc;
     }
+    ucrm_token__clear(s); /* the refresh token used, if it was the stored one, is in tok now */
     if (!tok->issued_at_ms)
         tok->issued_at_ms = ucrm__now_ms();
     ucrm_error_t *serr = NULL;
@@ -598,7 +600,7 @@ static ucrm_err_t shared_refresh(ucrm_call_t *call, ucrm_auth_t *a, const shared
             out->got = GOT_KEEP;
             return UCRM_OK;
         }
-        a->waits++;
+        __atomic_add_fetch(&a->waits, 1, __ATOMIC_RELAXED);
         if ((rc = ops->wait(st, sv, call->deadline_us, call->errp)) < 0)
             return rc;
     }
@@ -909,7 +911,8 @@ void ucrm_auth__stats_json(ucrm_auth_t *a, ucrm_buf_t *buf) {
                      "\"grant\":\"%s\",\"refreshes\":%llu,\"refresh_failures\":%llu,\"refresh_waits\":%llu,"
                      "\"has_token\":%s,\"token_valid_for_ms\":%lld,\"cooling_down\":%s,\"store\":\"%s\"",
                      grants[a->grant], (unsigned long long)a->refreshes, (unsigned long long)a->failures,
-                     (unsigned long long)a->waits, a->tok.access_token ? "true" : "false",
+                     (unsigned long long)__atomic_load_n(&a->waits, __ATOMIC_RELAXED),
+                     a->tok.access_token ? "true" : "false",
                      (long long)(!valid(a, now) ? 0 : end == INT64_MAX ? -1 : end - now),
                      cooling_down(a) ? "true" : "false", a->store ? a->store->name : "memory");
     if (a->store)

@@ -49,7 +49,8 @@ static char *pct_decode(const char *s, size_t n, bool *bad) {
         }
         int a = i + 1 < n ? hexval(s[i + 1]) : -1, b = i + 2 < n ? hexval(s[i + 2]) : -1;
         if (a < 0 || b < 0 || (a == 0 && b == 0)) {
-            ucrm__free_secret(out);
+            OPENSSL_cleanse(out, n + 1); /* not NUL-terminated yet */
+            ucrm__free(out);
             *bad = true;
             return NULL;
         }
@@ -316,15 +317,7 @@ void ucrm_redis__release(ucrm_redis_t *r) {
     pthread_mutex_unlock(&g_lock);
     if (!last)
         return;
-    if (r->pid == getpid())
-        pool_clear(r);
-    else
-        while (r->idle) { /* a forked child: close its copies of the parent's sockets, nothing else */
-            rconn_t *c = r->idle;
-            r->idle = c->next;
-            redisFreeKeepFd(c->ctx);
-            ucrm__free(c);
-        }
+    pool_clear(r); /* in a forked child, this closes its copies of the parent's sockets, nothing else */
     pthread_mutex_destroy(&r->lock);
     ucrm_redis__url_free(&r->url);
     ucrm__free_secret(r->key);
@@ -513,14 +506,8 @@ static ucrm_err_t connect_new(ucrm_redis_t *r, rconn_t **out, ucrm_error_t **err
 /* A connection: an idle one, else a new one (unless in backoff; one thread probes at a time). */
 static ucrm_err_t conn_take(ucrm_redis_t *r, rconn_t **out, ucrm_error_t **errp) {
     pthread_mutex_lock(&r->lock);
-    if (r->pid != getpid()) { /* forked: the parent's sockets are not ours to use */
-        while (r->idle) {
-            rconn_t *c = r->idle;
-            r->idle = c->next;
-            redisFreeKeepFd(c->ctx);
-            ucrm__free(c);
-        }
-        r->nidle = 0;
+    if (r->pid != getpid()) { /* forked: the parent's sockets are not ours to use (closing our copies is) */
+        pool_clear(r);
         r->pid = getpid();
     }
     if (r->idle) {
@@ -681,13 +668,15 @@ static ucrm_err_t answered_error(ucrm_redis_t *r, const ucrm_redis_script_t *s, 
     return ucrm__give(errp, e);
 }
 
-/* One try of eval on connection c. *closed: the connection failed (and was freed) because the server had closed
- * it or reset it, not for a timeout: for a pooled connection, worth one more try on a fresh one. */
+/* One try of eval on connection c (given back or freed here). On a connection failure (*what set), nothing is
+ * recorded yet: *closed says the server had closed or reset it (not a timeout), which for a connection from the
+ * pool is worth one more try on a fresh one before calling it an outage. */
 static ucrm_err_t eval_on(ucrm_redis_t *r, rconn_t *c, ucrm_redis_script_t *s, int idx, evalcmd_t *cmd,
-                          redisReply **reply, bool *closed, ucrm_error_t **errp) {
+                          redisReply **reply, char *what, size_t wn, bool *closed, ucrm_error_t **errp) {
     int e = 0;
     redisReply *rep = NULL;
     *closed = false;
+    what[0] = '\0';
     if (drain(r, c, &e)) {
         rep = command(c->ctx, cmd->argc, cmd->argv, cmd->lens, &e);
         if (is_noscript(rep)) {
@@ -704,11 +693,10 @@ static ucrm_err_t eval_on(ucrm_redis_t *r, rconn_t *c, ucrm_redis_script_t *s, i
         }
     }
     if (!rep) {
-        char what[256];
-        describe(r, c->ctx, e, what, sizeof what);
+        describe(r, c->ctx, e, what, wn);
         *closed = c->ctx->err == REDIS_ERR_EOF || e == EPIPE || e == ECONNRESET;
         conn_free(c);
-        return connection_failed(r, what, errp);
+        return UCRM_ERR_TRANSPORT;
     }
     c->loaded |= UINT32_C(1) << idx;
     conn_give(r, c);
@@ -732,23 +720,56 @@ ucrm_err_t ucrm_redis__eval(ucrm_redis_t *r, ucrm_redis_script_t *s, int nkeys, 
         if ((rc = conn_take(r, &c, errp)) < 0)
             break;
         bool pooled = c->pooled, closed = false;
-        /* a pooled connection the server closed (a restart): the error is replaced by the fresh try's */
-        ucrm_error_t *err = NULL;
-        rc = eval_on(r, c, s, idx, &cmd, reply, &closed, pooled && attempt == 0 ? &err : errp);
-        if (rc == UCRM_OK || !closed || !pooled || attempt > 0) {
-            if (err)
-                ucrm__give(errp, err);
+        char what[256];
+        rc = eval_on(r, c, s, idx, &cmd, reply, what, sizeof what, &closed, errp);
+        if (rc == UCRM_OK || !what[0])
+            break;
+        if (!(closed && pooled && attempt == 0)) {
+            rc = connection_failed(r, what, errp);
             break;
         }
-        ucrm_error_destroy(err);
-        pthread_mutex_lock(&r->lock); /* not an outage yet: the fresh connection decides */
-        r->down = false;
-        r->retry_at_us = 0;
-        pthread_mutex_unlock(&r->lock);
-        conn_drop_all(r, NULL);
+        conn_drop_all(r, NULL); /* the server went away under the pool (a restart): try a fresh connection */
     }
     evalcmd_free(&cmd);
     return rc;
+}
+
+/* One try of eval_async on connection c (given back or freed here); failures as eval_on's. */
+static ucrm_err_t eval_async_on(ucrm_redis_t *r, rconn_t *c, ucrm_redis_script_t *s, int idx, evalcmd_t *cmd,
+                                char *what, size_t wn, bool *closed, ucrm_error_t **errp) {
+    int e = 0;
+    *closed = false;
+    what[0] = '\0';
+    bool ok = drain(r, c, &e);
+    if (ok && !(c->loaded & (UINT32_C(1) << idx))) {
+        /* this server may not know the script yet: an answer nobody waits for could not load it */
+        redisReply *lerr = NULL;
+        ok = script_load(r, c, s, idx, &lerr, &e);
+        if (ok && lerr) {
+            conn_give(r, c);
+            return answered_error(r, s, lerr, errp);
+        }
+    }
+    if (ok) {
+        pipe_guard_t g;
+        pipe_block(&g);
+        ok = redisAppendCommandArgv(c->ctx, cmd->argc, cmd->argv, cmd->lens) == REDIS_OK;
+        int done = 0;
+        errno = 0;
+        while (ok && !done)
+            ok = redisBufferWrite(c->ctx, &done) == REDIS_OK;
+        e = errno;
+        pipe_unblock(&g);
+    }
+    if (!ok) {
+        describe(r, c->ctx, e, what, wn);
+        *closed = c->ctx->err == REDIS_ERR_EOF || e == EPIPE || e == ECONNRESET;
+        conn_free(c);
+        return UCRM_ERR_TRANSPORT;
+    }
+    c->pending++;
+    conn_give(r, c);
+    return UCRM_OK;
 }
 
 ucrm_err_t ucrm_redis__eval_async(ucrm_redis_t *r, ucrm_redis_script_t *s, int nkeys, int argc,
@@ -757,49 +778,24 @@ ucrm_err_t ucrm_redis__eval_async(ucrm_redis_t *r, ucrm_redis_script_t *s, int n
     evalcmd_t cmd;
     if (!evalcmd_build(&cmd, s, nkeys, argc, argv, lens))
         return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
-    rconn_t *c = NULL;
-    ucrm_err_t rc = conn_take(r, &c, errp);
-    if (rc < 0) {
-        evalcmd_free(&cmd);
-        return rc;
-    }
-    int e = 0;
-    bool ok = drain(r, c, &e);
-    if (ok && !(c->loaded & (UINT32_C(1) << idx))) {
-        /* this server may not know the script yet: an answer nobody waits for could not load it */
-        redisReply *lerr = NULL;
-        ok = script_load(r, c, s, idx, &lerr, &e);
-        if (ok && lerr) {
-            conn_give(r, c);
-            evalcmd_free(&cmd);
-            return answered_error(r, s, lerr, errp);
+    ucrm_err_t rc = UCRM_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        rconn_t *c = NULL;
+        if ((rc = conn_take(r, &c, errp)) < 0)
+            break;
+        bool pooled = c->pooled, closed = false;
+        char what[256];
+        rc = eval_async_on(r, c, s, idx, &cmd, what, sizeof what, &closed, errp);
+        if (rc == UCRM_OK || !what[0])
+            break;
+        if (!(closed && pooled && attempt == 0)) {
+            rc = connection_failed(r, what, errp);
+            break;
         }
-    }
-    if (ok) {
-        pipe_guard_t g;
-        pipe_block(&g);
-        ok = redisAppendCommandArgv(c->ctx, cmd.argc, cmd.argv, cmd.lens) == REDIS_OK;
-        int done = 0;
-        errno = 0;
-        while (ok && !done)
-            ok = redisBufferWrite(c->ctx, &done) == REDIS_OK;
-        e = errno;
-        pipe_unblock(&g);
+        conn_drop_all(r, NULL); /* nothing of this command reached the server: the fresh connection sends it */
     }
     evalcmd_free(&cmd);
-    if (!ok) {
-        char what[256];
-        describe(r, c->ctx, e, what, sizeof what);
-        bool pooled = c->pooled;
-        if (pooled)
-            conn_drop_all(r, c);
-        else
-            conn_free(c);
-        return connection_failed(r, what, errp);
-    }
-    c->pending++;
-    conn_give(r, c);
-    return UCRM_OK;
+    return rc;
 }
 
 /* ---------------------------------------------------------------------------------------------- replies */
