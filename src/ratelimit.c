@@ -6,6 +6,7 @@
 #include "error_int.h"
 
 #include <pthread.h>
+#include <time.h>
 
 struct ucrm_limiter {
     char *key;
@@ -126,4 +127,91 @@ void ucrm_limiter__stats_json(ucrm_limiter_t *l, ucrm_buf_t *buf) {
     pthread_mutex_unlock(&g_lock);
     ucrm_buf__printf(buf, "\"backend\":\"%s\",\"clients\":%zu,", l->be->name, refs);
     l->be->stats_json(l->impl, buf);
+}
+
+/* ---------------------------------------------------------------------------------------------- backends */
+
+int ucrm_rl__lane(ucrm_priority_t p) {
+    return p == UCRM_PRIORITY_HIGH ? UCRM_RL_LANE_HIGH : p == UCRM_PRIORITY_LOW ? UCRM_RL_LANE_LOW : UCRM_RL_LANE_NORMAL;
+}
+
+void ucrm_rl_q__push(ucrm_rl_queue_t *q, ucrm_rl_waiter_t *w) {
+    w->next = NULL;
+    w->prev = q->tail;
+    if (q->tail)
+        q->tail->next = w;
+    else
+        q->head = w;
+    q->tail = w;
+    q->n++;
+}
+
+void ucrm_rl_q__remove(ucrm_rl_queue_t *q, ucrm_rl_waiter_t *w) {
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        q->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        q->tail = w->prev;
+    q->n--;
+}
+
+size_t ucrm_rl_q__waiting(ucrm_rl_queue_t (*q)[UCRM_RL_NLANES], int nbuckets) {
+    size_t n = 0;
+    for (int b = 0; b < nbuckets; b++)
+        for (int l = 0; l < UCRM_RL_NLANES; l++)
+            n += q[b][l].n;
+    return n;
+}
+
+void ucrm_rl_counts__waited(ucrm_rl_counts_t *c, int64_t waited_us) {
+    if (waited_us <= 0)
+        return;
+    c->waits++;
+    c->wait_us_total += waited_us;
+    if (waited_us > c->wait_us_max)
+        c->wait_us_max = waited_us;
+}
+
+void ucrm_rl_counts__answer(ucrm_rl_counts_t *c, ucrm_rl_outcome_t outcome) {
+    c->answers_rl += outcome == UCRM_RL_RATE_LIMITED;
+    c->answers_quota += outcome == UCRM_RL_QUOTA;
+}
+
+void ucrm_rl_counts__json(const ucrm_rl_counts_t *c, size_t waiting, ucrm_buf_t *buf) {
+    ucrm_buf__printf(buf,
+                     "\"acquired\":%llu,\"waits\":%llu,\"wait_ms_total\":%.3f,\"wait_ms_max\":%.3f,\"waiting\":%zu,"
+                     "\"rejected_rate_limited\":%llu,\"rejected_quota\":%llu,\"rate_limited_answers\":%llu,"
+                     "\"quota_answers\":%llu",
+                     (unsigned long long)c->acquired, (unsigned long long)c->waits,
+                     (double)c->wait_us_total / 1000.0, (double)c->wait_us_max / 1000.0, waiting,
+                     (unsigned long long)c->rejected_rl, (unsigned long long)c->rejected_quota,
+                     (unsigned long long)c->answers_rl, (unsigned long long)c->answers_quota);
+}
+
+void ucrm_rl__wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, int64_t now, int64_t when_us) {
+    if (when_us - now > INT64_C(3600000000))
+        when_us = now + INT64_C(3600000000);
+    struct timespec ts = {(time_t)(when_us / 1000000), (long)(when_us % 1000000) * 1000};
+    pthread_cond_timedwait(cond, lock, &ts);
+}
+
+ucrm_err_t ucrm_rl__quota_error(ucrm_error_t **errp, int lane, int64_t retry_us) {
+    ucrm_error_t *e = ucrm_error__new(UCRM_ERR_QUOTA_EXHAUSTED,
+                                      "the daily API budget %sis used up (ratelimit.daily); it frees in %lld s",
+                                      lane == UCRM_RL_LANE_HIGH ? "" : "for this priority (the rest is kept for HIGH) ",
+                                      (long long)(retry_us / 1000000));
+    ucrm_error__set_retry(e, 0, retry_us / 1000 + 1);
+    return ucrm__give(errp, e);
+}
+
+ucrm_err_t ucrm_rl__rate_error(ucrm_error_t **errp, int64_t wait_us, int64_t allowed_us) {
+    ucrm_error_t *e = ucrm_error__new(UCRM_ERR_RATE_LIMITED,
+                                      "rate limit: the wait for a request slot (at least %lld ms) exceeds what "
+                                      "the call allows (%lld ms: ratelimit.wait.max.ms or the call's budget)",
+                                      (long long)(wait_us / 1000), (long long)(allowed_us / 1000));
+    ucrm_error__set_retry(e, 1, wait_us / 1000 + 1);
+    return ucrm__give(errp, e);
 }

@@ -20,6 +20,8 @@
 #include "conf_int.h"
 #include "pipeline_int.h"
 
+#include <pthread.h>
+
 struct ucrm_usage;
 
 typedef struct ucrm_limiter ucrm_limiter_t;
@@ -110,5 +112,44 @@ void ucrm_limiter__done(ucrm_limiter_t *l, ucrm_rl_ticket_t *t, const struct ucr
 
 /* Figures for stats JSON (appended as members of an object being written into buf). */
 void ucrm_limiter__stats_json(ucrm_limiter_t *l, ucrm_buf_t *buf);
+
+/* ---- for the backends (ratelimit.c) */
+
+/* The lane of a priority: 0 LOW, 1 NORMAL, 2 HIGH. */
+enum { UCRM_RL_LANE_LOW, UCRM_RL_LANE_NORMAL, UCRM_RL_LANE_HIGH, UCRM_RL_NLANES };
+int ucrm_rl__lane(ucrm_priority_t p);
+
+/* A FIFO of waiting acquires (one per bucket and lane). */
+typedef struct ucrm_rl_waiter {
+    struct ucrm_rl_waiter *next, *prev;
+} ucrm_rl_waiter_t;
+typedef struct ucrm_rl_queue {
+    ucrm_rl_waiter_t *head, *tail;
+    size_t n;
+} ucrm_rl_queue_t;
+void ucrm_rl_q__push(ucrm_rl_queue_t *q, ucrm_rl_waiter_t *w);
+void ucrm_rl_q__remove(ucrm_rl_queue_t *q, ucrm_rl_waiter_t *w);
+
+/* Waits on cond (monotonic clock; lock held) until when_us, at most an hour after now (the timespec stays in
+ * range, and a waiter looks again at least hourly). */
+void ucrm_rl__wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, int64_t now, int64_t when_us);
+
+/* Waiters in queues q[0..nbuckets) of every lane. */
+size_t ucrm_rl_q__waiting(ucrm_rl_queue_t (*q)[UCRM_RL_NLANES], int nbuckets);
+
+/* What a backend counts of its acquires and answers (under its lock), and their JSON members
+ * ("acquired":...,"quota_answers":N, no trailing comma), the same for every backend. */
+typedef struct ucrm_rl_counts {
+    uint64_t acquired, waits, rejected_rl, rejected_quota, answers_rl, answers_quota;
+    int64_t wait_us_total, wait_us_max;
+} ucrm_rl_counts_t;
+void ucrm_rl_counts__waited(ucrm_rl_counts_t *c, int64_t waited_us);
+void ucrm_rl_counts__answer(ucrm_rl_counts_t *c, ucrm_rl_outcome_t outcome);
+void ucrm_rl_counts__json(const ucrm_rl_counts_t *c, size_t waiting, ucrm_buf_t *buf);
+
+/* The errors of an acquire: the daily budget of this lane is used up (frees in retry_us), or the wait for a slot
+ * (at least wait_us) exceeds what the call allows (allowed_us). */
+ucrm_err_t ucrm_rl__quota_error(ucrm_error_t **errp, int lane, int64_t retry_us);
+ucrm_err_t ucrm_rl__rate_error(ucrm_error_t **errp, int64_t wait_us, int64_t allowed_us);
 
 #endif /* UCRM_RATELIMIT_INT_H */

@@ -68,14 +68,8 @@ typedef struct rl_daily {
     uint64_t probes;
 } rl_daily_t;
 
-typedef struct rl_waiter {
-    struct rl_waiter *next, *prev;
-} rl_waiter_t;
-
-typedef struct rl_queue {
-    rl_waiter_t *head, *tail;
-    size_t n;
-} rl_queue_t;
+typedef ucrm_rl_waiter_t rl_waiter_t;
+typedef ucrm_rl_queue_t rl_queue_t;
 
 typedef struct rl_mem {
     pthread_mutex_t lock;
@@ -85,13 +79,8 @@ typedef struct rl_mem {
     rl_daily_t day;
     int64_t conc_max, conc_inflight;
     rl_queue_t q[NBUCKETS][NLANES];
-    uint64_t acquired, waits, rejected_rl, rejected_quota, answers_rl, answers_quota;
-    int64_t wait_us_total, wait_us_max;
+    ucrm_rl_counts_t counts;
 } rl_mem_t;
-
-static int lane_of(ucrm_priority_t p) {
-    return p == UCRM_PRIORITY_HIGH ? LANE_HIGH : p == UCRM_PRIORITY_LOW ? LANE_LOW : LANE_NORMAL;
-}
 
 /* Slots of a bucket of n that a lane may use (at least 1, so that nothing can deadlock on a tiny bucket). */
 static int64_t lane_limit(const rl_mem_t *m, int64_t n, int64_t headroom, int lane) {
@@ -268,29 +257,6 @@ static void day_correct(rl_daily_t *d, const ucrm_usage_t *u, int64_t now) {
 
 /* ---------------------------------------------------------------------------------------------- queues */
 
-static void q_push(rl_queue_t *q, rl_waiter_t *w) {
-    w->next = NULL;
-    w->prev = q->tail;
-    if (q->tail)
-        q->tail->next = w;
-    else
-        q->head = w;
-    q->tail = w;
-    q->n++;
-}
-
-static void q_remove(rl_queue_t *q, rl_waiter_t *w) {
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        q->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        q->tail = w->prev;
-    q->n--;
-}
-
 /* Requests that go before w: those ahead of it in its queue and every waiter of a higher lane. */
 static int64_t q_ahead(const rl_mem_t *m, int b, int lane, const rl_waiter_t *w) {
     int64_t n = 0;
@@ -387,47 +353,14 @@ static void take(rl_mem_t *m, ucrm_rl_ticket_t *t, int64_t now) {
         day_add(&m->day, t->stamp, 1);
         t->held |= HELD_DAY;
     }
-    m->acquired++;
-}
-
-static void wait_until(rl_mem_t *m, int64_t now, int64_t when_us) {
-    if (when_us - now > INT64_C(3600000000))
-        when_us = now + INT64_C(3600000000); /* re-check at least hourly; also keeps the timespec in range */
-    struct timespec ts = {(time_t)(when_us / 1000000), (long)(when_us % 1000000) * 1000};
-    pthread_cond_timedwait(&m->cond, &m->lock, &ts);
-}
-
-static bool anyone_waiting(const rl_mem_t *m) {
-    for (int b = 0; b < NBUCKETS; b++)
-        for (int l = 0; l < NLANES; l++)
-            if (m->q[b][l].n)
-                return true;
-    return false;
-}
-
-static ucrm_err_t quota_error(ucrm_error_t **errp, int lane, int64_t retry_us) {
-    ucrm_error_t *e = ucrm_error__new(UCRM_ERR_QUOTA_EXHAUSTED,
-                                      "the daily API budget %sis used up (ratelimit.daily); it frees in %lld s",
-                                      lane == LANE_HIGH ? "" : "for this priority (the rest is kept for HIGH) ",
-                                      (long long)(retry_us / 1000000));
-    ucrm_error__set_retry(e, 0, retry_us / 1000 + 1);
-    return ucrm__give(errp, e);
-}
-
-static ucrm_err_t rate_error(ucrm_error_t **errp, int64_t wait_us, int64_t allowed_us) {
-    ucrm_error_t *e = ucrm_error__new(UCRM_ERR_RATE_LIMITED,
-                                      "rate limit: the wait for a request slot (at least %lld ms) exceeds what "
-                                      "the call allows (%lld ms: ratelimit.wait.max.ms or the call's budget)",
-                                      (long long)(wait_us / 1000), (long long)(allowed_us / 1000));
-    ucrm_error__set_retry(e, 1, wait_us / 1000 + 1);
-    return ucrm__give(errp, e);
+    m->counts.acquired++;
 }
 
 static ucrm_err_t mem_acquire(void *impl, ucrm_rl_ticket_t *t, int64_t max_wait_ms, int64_t deadline_us,
                               int64_t *waited_us, ucrm_error_t **errp) {
     rl_mem_t *m = impl;
     int b = t->bucket == UCRM_BUCKET_SEARCH ? UCRM_BUCKET_SEARCH : UCRM_BUCKET_MAIN;
-    int lane = lane_of(t->prio);
+    int lane = ucrm_rl__lane(t->prio);
     rl_window_t *w = &m->win[b];
     rl_waiter_t me;
     ucrm_err_t rc = UCRM_OK;
@@ -438,13 +371,13 @@ static ucrm_err_t mem_acquire(void *impl, ucrm_rl_ticket_t *t, int64_t max_wait_
     int64_t limit_us = max_wait_ms < 0 ? INT64_MAX : start + max_wait_ms * 1000;
     if (deadline_us < limit_us)
         limit_us = deadline_us;
-    q_push(&m->q[b][lane], &me);
+    ucrm_rl_q__push(&m->q[b][lane], &me);
     bool waited = false;
     for (;; waited = true) {
         now = ucrm__mono_us();
         if (day_exhausted(m, lane, now, &retry_us)) {
-            m->rejected_quota++;
-            rc = quota_error(errp, lane, retry_us);
+            m->counts.rejected_quota++;
+            rc = ucrm_rl__quota_error(errp, lane, retry_us);
             break;
         }
         int64_t ahead = q_ahead(m, b, lane, &me);
@@ -454,22 +387,17 @@ static ucrm_err_t mem_acquire(void *impl, ucrm_rl_ticket_t *t, int64_t max_wait_
         }
         int64_t need = win_wait(m, w, lane, ahead, now, b == UCRM_BUCKET_MAIN);
         if (now >= limit_us || (need > 0 && now + need > limit_us)) {
-            m->rejected_rl++;
-            rc = rate_error(errp, need, limit_us - start);
+            m->counts.rejected_rl++;
+            rc = ucrm_rl__rate_error(errp, need, limit_us - start);
             break;
         }
         int64_t wake = win_next_event(w, now);
-        wait_until(m, now, wake < limit_us ? wake : limit_us);
+        ucrm_rl__wait_until(&m->cond, &m->lock, now, wake < limit_us ? wake : limit_us);
     }
-    q_remove(&m->q[b][lane], &me);
+    ucrm_rl_q__remove(&m->q[b][lane], &me);
     int64_t waited_us_ = waited ? now - start : 0;
-    if (waited) {
-        m->waits++;
-        m->wait_us_total += waited_us_;
-        if (waited_us_ > m->wait_us_max)
-            m->wait_us_max = waited_us_;
-    }
-    if (anyone_waiting(m))
+    ucrm_rl_counts__waited(&m->counts, waited_us_);
+    if (ucrm_rl_q__waiting(m->q, NBUCKETS))
         pthread_cond_broadcast(&m->cond); /* the next in line may go now */
     pthread_mutex_unlock(&m->lock);
     *waited_us = waited_us_;
@@ -499,7 +427,6 @@ static void mem_done(void *impl, ucrm_rl_ticket_t *t, const ucrm_usage_t *usage,
         day_sub(&m->day, t->stamp, 1);
     t->held = 0;
     if (outcome == UCRM_RL_RATE_LIMITED) {
-        m->answers_rl++;
         int64_t until = now + (retry_after_ms > 0 ? retry_after_ms * 1000 : w->us);
         if (until > w->blocked_until)
             w->blocked_until = until;
@@ -510,9 +437,9 @@ static void mem_done(void *impl, ucrm_rl_ticket_t *t, const ucrm_usage_t *usage,
             win_correct(w, usage, view, now);
         day_correct(&m->day, usage, now);
     }
-    if (outcome == UCRM_RL_QUOTA) /* the provider's figures (usage above) carry the count; none: nothing to add */
-        m->answers_quota++;
-    if (anyone_waiting(m))
+    /* a quota answer: the provider's figures (usage above) carry the count; none: nothing to add */
+    ucrm_rl_counts__answer(&m->counts, outcome);
+    if (ucrm_rl_q__waiting(m->q, NBUCKETS))
         pthread_cond_broadcast(&m->cond);
     pthread_mutex_unlock(&m->lock);
 }
@@ -535,23 +462,12 @@ static void mem_stats_json(void *impl, ucrm_buf_t *buf) {
     win_json(buf, "search", &m->win[UCRM_BUCKET_SEARCH], now);
     if (m->day.max > 0)
         day_roll(&m->day, minute_of(now));
-    size_t waiting = 0;
-    for (int b = 0; b < NBUCKETS; b++)
-        for (int l = 0; l < NLANES; l++)
-            waiting += m->q[b][l].n;
     ucrm_buf__printf(buf,
                      "\"daily\":{\"limit\":%lld,\"effective_limit\":%lld,\"used\":%lld,\"probes\":%llu},"
-                     "\"concurrency\":{\"limit\":%lld,\"in_flight\":%lld},"
-                     "\"acquired\":%llu,\"waits\":%llu,\"wait_ms_total\":%.3f,\"wait_ms_max\":%.3f,\"waiting\":%zu,"
-                     "\"rejected_rate_limited\":%llu,\"rejected_quota\":%llu,\"rate_limited_answers\":%llu,"
-                     "\"quota_answers\":%llu",
+                     "\"concurrency\":{\"limit\":%lld,\"in_flight\":%lld},",
                      (long long)m->day.max, (long long)m->day.eff, (long long)(m->day.max > 0 ? m->day.used : 0),
-                     (unsigned long long)m->day.probes,
-                     (long long)m->conc_max, (long long)m->conc_inflight, (unsigned long long)m->acquired,
-                     (unsigned long long)m->waits, (double)m->wait_us_total / 1000.0,
-                     (double)m->wait_us_max / 1000.0, waiting, (unsigned long long)m->rejected_rl,
-                     (unsigned long long)m->rejected_quota, (unsigned long long)m->answers_rl,
-                     (unsigned long long)m->answers_quota);
+                     (unsigned long long)m->day.probes, (long long)m->conc_max, (long long)m->conc_inflight);
+    ucrm_rl_counts__json(&m->counts, ucrm_rl_q__waiting(m->q, NBUCKETS), buf);
     pthread_mutex_unlock(&m->lock);
 }
 

@@ -601,6 +601,7 @@ typedef struct evalcmd {
 
 static bool evalcmd_build(evalcmd_t *e, ucrm_redis_script_t *s, int nkeys, int argc, const char *const *argv,
                           const size_t *lens) {
+    script_index(s); /* its SHA-1 */
     e->argc = argc + 3;
     if ((size_t)e->argc <= UCRM__ARRAY_LEN(e->stack_argv)) {
         e->argv = e->stack_argv;
@@ -707,33 +708,6 @@ static ucrm_err_t eval_on(ucrm_redis_t *r, rconn_t *c, ucrm_redis_script_t *s, i
     return UCRM_OK;
 }
 
-ucrm_err_t ucrm_redis__eval(ucrm_redis_t *r, ucrm_redis_script_t *s, int nkeys, int argc, const char *const *argv,
-                            const size_t *lens, redisReply **reply, ucrm_error_t **errp) {
-    int idx = script_index(s);
-    evalcmd_t cmd;
-    *reply = NULL;
-    if (!evalcmd_build(&cmd, s, nkeys, argc, argv, lens))
-        return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
-    ucrm_err_t rc = UCRM_OK;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        rconn_t *c = NULL;
-        if ((rc = conn_take(r, &c, errp)) < 0)
-            break;
-        bool pooled = c->pooled, closed = false;
-        char what[256];
-        rc = eval_on(r, c, s, idx, &cmd, reply, what, sizeof what, &closed, errp);
-        if (rc == UCRM_OK || !what[0])
-            break;
-        if (!(closed && pooled && attempt == 0)) {
-            rc = connection_failed(r, what, errp);
-            break;
-        }
-        conn_drop_all(r, NULL); /* the server went away under the pool (a restart): try a fresh connection */
-    }
-    evalcmd_free(&cmd);
-    return rc;
-}
-
 /* One try of eval_async on connection c (given back or freed here); failures as eval_on's. */
 static ucrm_err_t eval_async_on(ucrm_redis_t *r, rconn_t *c, ucrm_redis_script_t *s, int idx, evalcmd_t *cmd,
                                 char *what, size_t wn, bool *closed, ucrm_error_t **errp) {
@@ -772,28 +746,47 @@ static ucrm_err_t eval_async_on(ucrm_redis_t *r, rconn_t *c, ucrm_redis_script_t
     return UCRM_OK;
 }
 
-ucrm_err_t ucrm_redis__eval_async(ucrm_redis_t *r, ucrm_redis_script_t *s, int nkeys, int argc,
-                                  const char *const *argv, const size_t *lens, ucrm_error_t **errp) {
+/* Runs cmd (waiting for its answer into *reply, or not: async), on a second connection when the first came from
+ * the pool and the server had closed it (a restart: nothing of the command reached it, or its answer is lost
+ * with the old server's state anyway). Connection failures start the backoff. */
+static ucrm_err_t run(ucrm_redis_t *r, ucrm_redis_script_t *s, evalcmd_t *cmd, bool async, redisReply **reply,
+                      ucrm_error_t **errp) {
     int idx = script_index(s);
-    evalcmd_t cmd;
-    if (!evalcmd_build(&cmd, s, nkeys, argc, argv, lens))
-        return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
     ucrm_err_t rc = UCRM_OK;
     for (int attempt = 0; attempt < 2; attempt++) {
         rconn_t *c = NULL;
         if ((rc = conn_take(r, &c, errp)) < 0)
-            break;
+            return rc;
         bool pooled = c->pooled, closed = false;
         char what[256];
-        rc = eval_async_on(r, c, s, idx, &cmd, what, sizeof what, &closed, errp);
+        rc = async ? eval_async_on(r, c, s, idx, cmd, what, sizeof what, &closed, errp)
+                   : eval_on(r, c, s, idx, cmd, reply, what, sizeof what, &closed, errp);
         if (rc == UCRM_OK || !what[0])
-            break;
-        if (!(closed && pooled && attempt == 0)) {
-            rc = connection_failed(r, what, errp);
-            break;
-        }
-        conn_drop_all(r, NULL); /* nothing of this command reached the server: the fresh connection sends it */
+            return rc;
+        if (!(closed && pooled && attempt == 0))
+            return connection_failed(r, what, errp);
+        conn_drop_all(r, NULL); /* the server went away under the pool: its other idle connections are dead too */
     }
+    return rc;
+}
+
+ucrm_err_t ucrm_redis__eval(ucrm_redis_t *r, ucrm_redis_script_t *s, int nkeys, int argc, const char *const *argv,
+                            const size_t *lens, redisReply **reply, ucrm_error_t **errp) {
+    evalcmd_t cmd;
+    *reply = NULL;
+    if (!evalcmd_build(&cmd, s, nkeys, argc, argv, lens))
+        return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
+    ucrm_err_t rc = run(r, s, &cmd, false, reply, errp);
+    evalcmd_free(&cmd);
+    return rc;
+}
+
+ucrm_err_t ucrm_redis__eval_async(ucrm_redis_t *r, ucrm_redis_script_t *s, int nkeys, int argc,
+                                  const char *const *argv, const size_t *lens, ucrm_error_t **errp) {
+    evalcmd_t cmd;
+    if (!evalcmd_build(&cmd, s, nkeys, argc, argv, lens))
+        return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
+    ucrm_err_t rc = run(r, s, &cmd, true, NULL, errp);
     evalcmd_free(&cmd);
     return rc;
 }

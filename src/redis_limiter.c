@@ -323,14 +323,8 @@ static ucrm_redis_script_t s_stats = {"rate-limit stats", s_stats_parts, "", 0};
 
 /* ---------------------------------------------------------------------------------------------- state */
 
-typedef struct waiter {
-    struct waiter *next, *prev;
-} waiter_t;
-
-typedef struct queue {
-    waiter_t *head, *tail;
-    size_t n;
-} queue_t;
+typedef ucrm_rl_waiter_t waiter_t;
+typedef ucrm_rl_queue_t queue_t;
 
 /* This process's completions in one window (monotonic us, oldest first) and whether Redis has them. */
 typedef struct clog {
@@ -362,14 +356,9 @@ typedef struct rr {
     uint64_t seq;
     char nonce[17];        /* makes this process's entry names unique (renewed in a forked child) */
     pid_t nonce_pid;
-    uint64_t acquired, waits, rejected_rl, rejected_quota, answers_rl, answers_quota, fallback_acquired, merges,
-        resets, done_lost, outages;
-    int64_t wait_us_total, wait_us_max;
+    ucrm_rl_counts_t counts;
+    uint64_t fallback_acquired, merges, resets, done_lost, outages;
 } rr_t;
-
-static int lane_of(ucrm_priority_t p) {
-    return p == UCRM_PRIORITY_HIGH ? LANE_HIGH : p == UCRM_PRIORITY_LOW ? LANE_LOW : LANE_NORMAL;
-}
 
 static int bucket_of(const ucrm_rl_ticket_t *t) { return t->bucket == UCRM_BUCKET_SEARCH ? 1 : 0; }
 
@@ -420,50 +409,12 @@ static void clog_push(clog_t *l, int64_t now, int64_t w, bool fallback) {
 
 /* ---------------------------------------------------------------------------------------------- queues */
 
-static void q_push(queue_t *q, waiter_t *w) {
-    w->next = NULL;
-    w->prev = q->tail;
-    if (q->tail)
-        q->tail->next = w;
-    else
-        q->head = w;
-    q->tail = w;
-    q->n++;
-}
-
-static void q_remove(queue_t *q, waiter_t *w) {
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        q->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        q->tail = w->prev;
-    q->n--;
-}
-
 /* w heads its bucket: first of its lane, nobody waiting in a higher one. */
 static bool is_head(const rr_t *m, int b, int lane, const waiter_t *w) {
     for (int l = lane + 1; l < NLANES; l++)
         if (m->q[b][l].n)
             return false;
     return m->q[b][lane].head == w;
-}
-
-static bool anyone_waiting(const rr_t *m) {
-    for (int b = 0; b < NBUCKETS; b++)
-        for (int l = 0; l < NLANES; l++)
-            if (m->q[b][l].n)
-                return true;
-    return false;
-}
-
-static void wait_until(rr_t *m, int64_t now, int64_t when_us) {
-    if (when_us - now > INT64_C(3600000000))
-        when_us = now + INT64_C(3600000000);
-    struct timespec ts = {(time_t)(when_us / 1000000), (long)(when_us % 1000000) * 1000};
-    pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 }
 
 /* ---------------------------------------------------------------------------------------------- create */
@@ -550,25 +501,6 @@ static ucrm_err_t rr_create(void **impl, const ucrm_rl_settings_t *s, const ucrm
 }
 
 /* ---------------------------------------------------------------------------------------------- errors, events */
-
-static ucrm_err_t quota_error(ucrm_error_t **errp, int lane, int64_t retry_us) {
-    ucrm_error_t *e = ucrm_error__new(UCRM_ERR_QUOTA_EXHAUSTED,
-                                      "the daily API budget %sis used up (ratelimit.daily, shared in Redis); it "
-                                      "frees in %lld s",
-                                      lane == LANE_HIGH ? "" : "for this priority (the rest is kept for HIGH) ",
-                                      (long long)(retry_us / 1000000));
-    ucrm_error__set_retry(e, 0, retry_us / 1000 + 1);
-    return ucrm__give(errp, e);
-}
-
-static ucrm_err_t rate_error(ucrm_error_t **errp, int64_t wait_us, int64_t allowed_us) {
-    ucrm_error_t *e = ucrm_error__new(UCRM_ERR_RATE_LIMITED,
-                                      "rate limit: the wait for a request slot (at least %lld ms) exceeds what "
-                                      "the call allows (%lld ms: ratelimit.wait.max.ms or the call's budget)",
-                                      (long long)(wait_us / 1000), (long long)(allowed_us / 1000));
-    ucrm_error__set_retry(e, 1, wait_us / 1000 + 1);
-    return ucrm__give(errp, e);
-}
 
 /* The fallback starts with what this process sent in the current windows (lock held). */
 static void seed_fallback(rr_t *m) {
@@ -795,11 +727,11 @@ static next_t head_turn(acq_t *x, int64_t *wake, ucrm_err_t *rc) {
         x->t->view = a.view;
         if (win_max(m, x->b) > 0)
             m->inflight[x->b]++;
-        m->acquired++;
+        m->counts.acquired++;
         return NEXT_TAKEN;
     case ST_QUOTA:
-        m->rejected_quota++;
-        *rc = quota_error(x->errp, x->lane, a.value);
+        m->counts.rejected_quota++;
+        *rc = ucrm_rl__quota_error(x->errp, x->lane, a.value);
         return NEXT_FAIL;
     case ST_CONC:
         a.value = 0;
@@ -811,8 +743,8 @@ static next_t head_turn(acq_t *x, int64_t *wake, ucrm_err_t *rc) {
         break;
     }
     if (now >= x->limit || now + a.value > x->limit) {
-        m->rejected_rl++;
-        *rc = rate_error(x->errp, a.value, x->limit - x->start);
+        m->counts.rejected_rl++;
+        *rc = ucrm_rl__rate_error(x->errp, a.value, x->limit - x->start);
         return NEXT_FAIL;
     }
     return NEXT_WAIT;
@@ -838,7 +770,7 @@ static ucrm_err_t fallback_acquire(acq_t *x, int64_t max_wait_ms, int64_t deadli
 static ucrm_err_t rr_acquire(void *impl, ucrm_rl_ticket_t *t, int64_t max_wait_ms, int64_t deadline_us,
                              int64_t *waited_us, ucrm_error_t **errp) {
     rr_t *m = impl;
-    acq_t x = {m, t, bucket_of(t), lane_of(t->prio), {0}, 0, 0, false, errp};
+    acq_t x = {m, t, bucket_of(t), ucrm_rl__lane(t->prio), {0}, 0, 0, false, errp};
     ucrm_err_t rc = UCRM_OK;
     next_t next = NEXT_WAIT;
     pthread_mutex_lock(&m->lock);
@@ -848,13 +780,13 @@ static ucrm_err_t rr_acquire(void *impl, ucrm_rl_ticket_t *t, int64_t max_wait_m
     x.limit = max_wait_ms < 0 ? INT64_MAX : x.start + max_wait_ms * 1000;
     if (deadline_us < x.limit)
         x.limit = deadline_us;
-    q_push(&m->q[x.b][x.lane], &x.me);
+    ucrm_rl_q__push(&m->q[x.b][x.lane], &x.me);
     int64_t now = x.start;
     for (;; x.waited = true) {
         now = ucrm__mono_us();
         int64_t wake = x.limit;
         if (m->merging) { /* another thread puts usage back into Redis: nothing is taken before it lands */
-            wait_until(m, now, now + 2000);
+            ucrm_rl__wait_until(&m->cond, &m->lock, now, now + 2000);
             continue;
         } else if (m->down && m->degrade && ucrm_redis__backing_off(m->r)) {
             next = NEXT_FALLBACK;
@@ -889,24 +821,19 @@ static ucrm_err_t rr_acquire(void *impl, ucrm_rl_ticket_t *t, int64_t max_wait_m
         } else {
             int64_t need = m->hint_until[x.b] > now ? m->hint_until[x.b] - now : 0;
             if (now >= x.limit || now + need > x.limit) {
-                m->rejected_rl++;
-                rc = rate_error(errp, need, x.limit - x.start);
+                m->counts.rejected_rl++;
+                rc = ucrm_rl__rate_error(errp, need, x.limit - x.start);
                 next = NEXT_FAIL;
                 break;
             }
         }
-        wait_until(m, ucrm__mono_us(), wake < x.limit ? wake : x.limit);
+        ucrm_rl__wait_until(&m->cond, &m->lock, ucrm__mono_us(), wake < x.limit ? wake : x.limit);
     }
-    q_remove(&m->q[x.b][x.lane], &x.me);
+    ucrm_rl_q__remove(&m->q[x.b][x.lane], &x.me);
     now = ucrm__mono_us();
     int64_t waited = x.waited && next != NEXT_FALLBACK ? now - x.start : 0;
-    if (waited) {
-        m->waits++;
-        m->wait_us_total += waited;
-        if (waited > m->wait_us_max)
-            m->wait_us_max = waited;
-    }
-    if (anyone_waiting(m))
+    ucrm_rl_counts__waited(&m->counts, waited);
+    if (ucrm_rl_q__waiting(m->q, NBUCKETS))
         pthread_cond_broadcast(&m->cond);
     pthread_mutex_unlock(&m->lock);
     *waited_us = waited;
@@ -979,9 +906,8 @@ static void rr_done(void *impl, ucrm_rl_ticket_t *t, const ucrm_usage_t *usage, 
     }
     if (rc < 0)
         m->done_lost++; /* the slot stays counted until its lease ends: the safe side */
-    m->answers_rl += outcome == UCRM_RL_RATE_LIMITED;
-    m->answers_quota += outcome == UCRM_RL_QUOTA;
-    if (anyone_waiting(m))
+    ucrm_rl_counts__answer(&m->counts, outcome);
+    if (ucrm_rl_q__waiting(m->q, NBUCKETS))
         pthread_cond_broadcast(&m->cond);
     pthread_mutex_unlock(&m->lock);
 }
@@ -1016,22 +942,15 @@ static void rr_stats_json(void *impl, ucrm_buf_t *buf) {
     win_json(buf, "search", m->s.search_max, m->s.search_ms, f + 7, have);
     int64_t deff = have && f[14] > 0 && !(m->s.daily_explicit && m->s.daily_max < f[14]) ? f[14] : m->s.daily_max;
     pthread_mutex_lock(&m->lock);
-    size_t waiting = 0;
-    for (int b = 0; b < NBUCKETS; b++)
-        for (int l = 0; l < NLANES; l++)
-            waiting += m->q[b][l].n;
     ucrm_buf__printf(buf,
                      "\"daily\":{\"limit\":%lld,\"effective_limit\":%lld,\"used\":%lld,\"probes\":%lld},"
-                     "\"concurrency\":{\"limit\":%lld,\"in_flight\":%lld},"
-                     "\"acquired\":%llu,\"waits\":%llu,\"wait_ms_total\":%.3f,\"wait_ms_max\":%.3f,\"waiting\":%zu,"
-                     "\"rejected_rate_limited\":%llu,\"rejected_quota\":%llu,\"rate_limited_answers\":%llu,"
-                     "\"quota_answers\":%llu,\"shared\":{\"available\":%s,\"failure\":\"%s\",\"degraded\":%s,"
-                     "\"fallback_acquired\":%llu,\"outages\":%llu,\"resets\":%llu,\"merges\":%llu,\"done_lost\":%llu,",
+                     "\"concurrency\":{\"limit\":%lld,\"in_flight\":%lld},",
                      (long long)m->s.daily_max, (long long)deff, (long long)f[13], (long long)f[15],
-                     (long long)m->s.concurrency, (long long)f[16], (unsigned long long)m->acquired,
-                     (unsigned long long)m->waits, (double)m->wait_us_total / 1000.0, (double)m->wait_us_max / 1000.0,
-                     waiting, (unsigned long long)m->rejected_rl, (unsigned long long)m->rejected_quota,
-                     (unsigned long long)m->answers_rl, (unsigned long long)m->answers_quota,
+                     (long long)m->s.concurrency, (long long)f[16]);
+    ucrm_rl_counts__json(&m->counts, ucrm_rl_q__waiting(m->q, NBUCKETS), buf);
+    ucrm_buf__printf(buf,
+                     ",\"shared\":{\"available\":%s,\"failure\":\"%s\",\"degraded\":%s,\"fallback_acquired\":%llu,"
+                     "\"outages\":%llu,\"resets\":%llu,\"merges\":%llu,\"done_lost\":%llu,",
                      have ? "true" : "false", m->degrade ? "degrade" : "closed",
                      m->down && m->degrade ? "true" : "false", (unsigned long long)m->fallback_acquired,
                      (unsigned long long)m->outages, (unsigned long long)m->resets, (unsigned long long)m->merges,
