@@ -972,6 +972,21 @@ static int count_token(const char *at, const char *rt, int64_t exp, const char *
     return 0;
 }
 
+/* A private Redis and a fake started with fargs (the default: a few records), both stopped by teardown_own. */
+static void start_both(const char *const *fargs) {
+    static const char *const seed[] = {"--seed", "3", NULL};
+    assert_non_null(g_own = redis_srv_start(NULL));
+    assert_non_null(g_fake = fake_startv(fargs ? fargs : seed));
+}
+
+/* The name of the one token entry in g_own (malloc'd; none or several fail the test). */
+static char *token_entry(void) {
+    char *keys = redis_srv_cmd(g_own, "KEYS", "ucrm:{tokens}:tok:*", NULL);
+    assert_non_null(keys);
+    assert_true(*keys && !strchr(keys, '\n')); /* one entry, no lock left */
+    return keys;
+}
+
 /* A client of the fake sharing its token through the Redis at url. kind: "oauth" (HubSpot) or "sf". */
 static ucrm_client_t *token_client(const char *kind, const char *url, const char *rt, const char *const *kv,
                                    logcount_t *lc) {
@@ -1027,9 +1042,8 @@ static void must_list(ucrm_client_t *c) {
  * each refresh uses the rotated token the other stored, and the callback fires where the refresh happened. */
 static void test_redis__clients_share_rotating_tokens(void **state) {
     (void)state;
-    assert_non_null(g_own = redis_srv_start(NULL));
     const char *fargs[] = {"--seed", "3", "--salesforce-rotate-refresh", NULL};
-    assert_non_null(g_fake = fake_startv(fargs));
+    start_both(fargs);
     logcount_t la = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0}, lb = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0};
     ucrm_client_t *a = token_client("sf", redis_srv_url(g_own), "test-refresh", NULL, &la);
     ucrm_client_t *b = token_client("sf", redis_srv_url(g_own), "test-refresh", NULL, &lb);
@@ -1066,14 +1080,10 @@ static void test_redis__clients_share_rotating_tokens(void **state) {
  * a token the application sets is shared. */
 static void test_redis__refused_stored_token_and_set_token(void **state) {
     (void)state;
-    assert_non_null(g_own = redis_srv_start(NULL));
-    const char *fargs[] = {"--seed", "3", NULL};
-    assert_non_null(g_fake = fake_startv(fargs));
+    start_both(NULL);
     ucrm_client_t *a = token_client("oauth", redis_srv_url(g_own), "test-refresh", NULL, NULL);
     must_list(a);
-    char *keys = redis_srv_cmd(g_own, "KEYS", "ucrm:{tokens}:tok:*", NULL);
-    assert_non_null(keys);
-    assert_null(strchr(keys, '\n')); /* one entry, no lock left */
+    char *keys = token_entry();
     char *r = redis_srv_cmd(g_own, "HSET", keys, "rt", "p:revoked-long-ago", NULL); /* a dead refresh token */
     free(r);
     assert_int_equal(fake_clock_advance(g_fake, 3LL * 3600 * 1000), 0);
@@ -1100,12 +1110,10 @@ static void test_redis__refused_stored_token_and_set_token(void **state) {
 /* A process that dies holding the refresh lock delays the others by the lock's expiry, no more. */
 static void test_redis__token_lock_holder_died(void **state) {
     (void)state;
-    assert_non_null(g_own = redis_srv_start(NULL));
-    const char *fargs[] = {"--seed", "3", NULL};
-    assert_non_null(g_fake = fake_startv(fargs));
+    start_both(NULL);
     ucrm_client_t *a = token_client("oauth", redis_srv_url(g_own), "test-refresh", NULL, NULL);
     must_list(a);
-    char *keys = redis_srv_cmd(g_own, "KEYS", "ucrm:{tokens}:tok:*", NULL);
+    char *keys = token_entry();
     char lock[200];
     snprintf(lock, sizeof lock, "%s:lock", keys);
     free(keys);
@@ -1124,9 +1132,7 @@ static void test_redis__token_lock_holder_died(void **state) {
  * degrade refreshes in the process and stores the token when Redis is back. */
 static void test_redis__token_store_outage(void **state) {
     (void)state;
-    assert_non_null(g_own = redis_srv_start(NULL));
-    const char *fargs[] = {"--seed", "3", NULL};
-    assert_non_null(g_fake = fake_startv(fargs));
+    start_both(NULL);
     logcount_t lc = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0}, ld = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0};
     const char *degrade[] = {"redis.failure", "degrade", NULL};
     ucrm_client_t *c = token_client("oauth", redis_srv_url(g_own), "test-refresh", NULL, &lc);
