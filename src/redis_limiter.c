@@ -350,7 +350,10 @@ typedef struct rr {
     int64_t day_unmerged;  /* sent through the fallback, not yet in the shared daily count */
     int64_t offset_us;     /* Redis clock minus monotonic clock, as last seen */
     clog_t log[NBUCKETS];
-    int64_t inflight[NBUCKETS];
+    int64_t inflight[NBUCKETS];    /* tickets held in Redis (window buckets) */
+    int64_t fb_inflight[NBUCKETS]; /* tickets held in the fallback */
+    int64_t fb_counted[NBUCKETS];  /* of those, already put back into Redis (as if completed then) */
+    bool merge_pending;            /* fallback tickets completed after Redis came back: to be put back */
     queue_t q[NBUCKETS][NLANES];
     int64_t hint_until[NBUCKETS]; /* the head's last refusal: no slot before then (monotonic us) */
     uint64_t seq;
@@ -508,11 +511,12 @@ static void seed_fallback(rr_t *m) {
     for (int b = 0; b < NBUCKETS; b++) {
         clog_t *l = &m->log[b];
         clog_expire(l, now, win_us(m, b));
-        int64_t *ts = l->n ? ucrm__calloc(l->n, sizeof *ts) : NULL;
-        for (size_t i = 0; ts && i < l->n; i++)
-            ts[i] = l->ts[(l->head + i) % l->cap];
+        size_t n = l->n + (size_t)m->inflight[b]; /* requests on their way count as completed now */
+        int64_t *ts = n ? ucrm__calloc(n, sizeof *ts) : NULL;
+        for (size_t i = 0; ts && i < n; i++)
+            ts[i] = i < l->n ? l->ts[(l->head + i) % l->cap] : now;
         if (ts)
-            ucrm_rl_mem__seed(m->fallback, b ? UCRM_BUCKET_SEARCH : UCRM_BUCKET_MAIN, ts, l->n);
+            ucrm_rl_mem__seed(m->fallback, b ? UCRM_BUCKET_SEARCH : UCRM_BUCKET_MAIN, ts, n);
         ucrm__free(ts);
     }
 }
@@ -554,11 +558,12 @@ static void note_up(rr_t *m, ucrm_rl_ticket_t *t) {
  * m->merging set; returns likewise, m->merging clear. false: Redis failed (*err, when err is given). */
 static bool merge(rr_t *m, ucrm_error_t **err) {
     bool all = m->merge_all;
-    int64_t now = ucrm__mono_us(), n[NBUCKETS] = {0, 0}, upto = now;
+    int64_t now = ucrm__mono_us(), n[NBUCKETS] = {0, 0}, upto = now, fbi[NBUCKETS] = {0, 0};
     size_t total = 0;
     for (int b = 0; b < NBUCKETS; b++) {
         clog_expire(&m->log[b], now, win_us(m, b));
-        total += m->log[b].n + (all ? (size_t)m->inflight[b] : 0);
+        fbi[b] = m->fb_inflight[b] - m->fb_counted[b];
+        total += m->log[b].n + (size_t)fbi[b] + (all ? (size_t)m->inflight[b] : 0);
     }
     char(*vals)[24] = ucrm__calloc(total ? total : 1, sizeof *vals);
     size_t k = 0;
@@ -571,7 +576,8 @@ static bool merge(rr_t *m, ucrm_error_t **err) {
                 n[b]++;
             }
         }
-        for (int64_t i = 0; all && i < m->inflight[b]; i++, n[b]++) /* their entries went with the old state */
+        /* on their way: as if completed now. Redis's own went with a lost state; the fallback's never were there */
+        for (int64_t i = 0; i < fbi[b] + (all ? m->inflight[b] : 0); i++, n[b]++)
             snprintf(vals[k++], sizeof vals[0], "%lld", (long long)(now + m->offset_us));
     }
     int64_t day_add = m->day_unmerged;
@@ -627,8 +633,11 @@ static bool merge(rr_t *m, ucrm_error_t **err) {
                 l->fb[(l->head + i) % l->cap] = 0;
     }
     m->day_unmerged -= day_add;
+    for (int b = 0; b < NBUCKETS; b++)
+        m->fb_counted[b] += fbi[b];
     if (all)
         m->merge_all = false;
+    m->merge_pending = false;
     m->merges++;
     return true;
 }
@@ -762,6 +771,8 @@ static ucrm_err_t fallback_acquire(acq_t *x, int64_t max_wait_ms, int64_t deadli
         x->t->held |= HELD_FALLBACK;
         pthread_mutex_lock(&m->lock);
         m->fallback_acquired++;
+        if (win_max(m, x->b) > 0)
+            m->fb_inflight[x->b]++;
         pthread_mutex_unlock(&m->lock);
     }
     return rc;
@@ -785,13 +796,16 @@ static ucrm_err_t rr_acquire(void *impl, ucrm_rl_ticket_t *t, int64_t max_wait_m
     for (;; x.waited = true) {
         now = ucrm__mono_us();
         int64_t wake = x.limit;
-        if (m->merging) { /* another thread puts usage back into Redis: nothing is taken before it lands */
+        if (m->merging && m->down && m->degrade) { /* another thread is finding out whether Redis is back */
+            next = NEXT_FALLBACK;
+            break;
+        } else if (m->merging) { /* another thread puts usage back into Redis: nothing is taken before it lands */
             ucrm_rl__wait_until(&m->cond, &m->lock, now, now + 2000);
             continue;
         } else if (m->down && m->degrade && ucrm_redis__backing_off(m->r)) {
             next = NEXT_FALLBACK;
             break;
-        } else if ((m->down && m->degrade) || m->merge_all) {
+        } else if ((m->down && m->degrade) || m->merge_all || m->merge_pending) {
             /* after an outage (degrade), what went through the fallback goes back first; its answer ends the
              * outage. After a lost state, everything this process still has in the windows. */
             bool was_down = m->down;
@@ -896,13 +910,21 @@ static void rr_done(void *impl, ucrm_rl_ticket_t *t, const ucrm_usage_t *usage, 
     t->held = 0;
     pthread_mutex_lock(&m->lock);
     int64_t now = ucrm__mono_us();
+    bool counted = false; /* a fallback ticket already put back into Redis when it came back */
     if (redis && win_max(m, b) > 0)
         m->inflight[b]--;
+    if (fallback && win_max(m, b) > 0) {
+        m->fb_inflight[b]--;
+        if ((counted = m->fb_counted[b] > 0))
+            m->fb_counted[b]--;
+    }
     if ((fallback || redis) && outcome == UCRM_RL_SENT) {
         if (win_max(m, b) > 0)
-            clog_push(&m->log[b], now, win_us(m, b), fallback);
+            clog_push(&m->log[b], now, win_us(m, b), fallback && !counted);
         if (fallback && m->s.daily_max > 0)
             m->day_unmerged++;
+        if (fallback && !counted && !m->down)
+            m->merge_pending = true; /* Redis is back: the next acquire puts it there */
     }
     if (rc < 0)
         m->done_lost++; /* the slot stays counted until its lease ends: the safe side */

@@ -557,8 +557,11 @@ static void test_redis__degrade_usage_put_back(void **state) {
     msleep(250); /* past the first backoff */
     take_n(a, 1, UCRM_PRIORITY_NORMAL, true); /* puts the 3 back, then takes one */
     msleep(20);
-    assert_int_equal(redis_srv_int(g_own, "ZCARD", "ucrm:{putback}:rl:w0", NULL), 5);
-    take_n(b, 5, UCRM_PRIORITY_NORMAL, true);
+    /* 1 + 3 + 1; the acquire that timed out may have reached Redis when it resumed (then it holds a slot until
+     * its lease ends: the safe side) */
+    long long z = redis_srv_int(g_own, "ZCARD", "ucrm:{putback}:rl:w0", NULL);
+    assert_true(z == 5 || z == 6);
+    take_n(b, (int)(10 - z), UCRM_PRIORITY_NORMAL, true);
     expect_limited(b, UCRM_PRIORITY_NORMAL, 1000, 3001);
     inst_free(a);
     inst_free(b);
