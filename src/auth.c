@@ -548,7 +548,8 @@ static ucrm_err_t refresh_holding(ucrm_call_t *call, ucrm_auth_t *a, const share
         /* a process whose lock outlived ours may have stored a token meanwhile: it is as good as ours */
         ucrm_token__clear(s);
         ucrm_error_t *ignored = NULL;
-        if (ops->load(st, s, &sv, &ignored) == UCRM_OK && sv && sv != in->base_ver && usable_tok(a, s, ucrm__now_ms())) {
+        if (ops->load(st, s, &sv, &ignored) == UCRM_OK && sv && sv != in->base_ver &&
+            usable_tok(a, s, ucrm__now_ms())) {
             ucrm_error_destroy(*call->errp);
             *call->errp = NULL;
             return adopt(s, sv, tok, out);

@@ -132,7 +132,9 @@ void ucrm_limiter__stats_json(ucrm_limiter_t *l, ucrm_buf_t *buf) {
 /* ---------------------------------------------------------------------------------------------- backends */
 
 int ucrm_rl__lane(ucrm_priority_t p) {
-    return p == UCRM_PRIORITY_HIGH ? UCRM_RL_LANE_HIGH : p == UCRM_PRIORITY_LOW ? UCRM_RL_LANE_LOW : UCRM_RL_LANE_NORMAL;
+    return p == UCRM_PRIORITY_HIGH  ? UCRM_RL_LANE_HIGH
+           : p == UCRM_PRIORITY_LOW ? UCRM_RL_LANE_LOW
+                                    : UCRM_RL_LANE_NORMAL;
 }
 
 void ucrm_rl_q__push(ucrm_rl_queue_t *q, ucrm_rl_waiter_t *w) {

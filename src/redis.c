@@ -32,8 +32,12 @@ const char *ucrm_redis__version(void) {
 
 /* ---------------------------------------------------------------------------------------------- URL */
 
-static int hexval(char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+int ucrm_redis__hexval(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 /* Percent-decodes s[0..n) into a new string; NULL with *bad set on a malformed escape or a NUL. */
@@ -47,7 +51,7 @@ static char *pct_decode(const char *s, size_t n, bool *bad) {
             out[k++] = s[i];
             continue;
         }
-        int a = i + 1 < n ? hexval(s[i + 1]) : -1, b = i + 2 < n ? hexval(s[i + 2]) : -1;
+        int a = i + 1 < n ? ucrm_redis__hexval(s[i + 1]) : -1, b = i + 2 < n ? ucrm_redis__hexval(s[i + 2]) : -1;
         if (a < 0 || b < 0 || (a == 0 && b == 0)) {
             OPENSSL_cleanse(out, n + 1); /* not NUL-terminated yet */
             ucrm__free(out);
@@ -64,7 +68,8 @@ static char *pct_decode(const char *s, size_t n, bool *bad) {
 static bool host_ok(const char *h, size_t n, bool v6) {
     if (n == 0 || n > 253)
         return false;
-    const char *allowed = v6 ? "0123456789abcdefABCDEF:." : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
+    const char *allowed = v6 ? "0123456789abcdefABCDEF:."
+                             : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
     for (size_t i = 0; i < n; i++)
         if (!strchr(allowed, h[i]))
             return false;
@@ -365,7 +370,9 @@ static void pipe_unblock(pipe_guard_t *g) {
 
 /* ---------------------------------------------------------------------------------------------- failures */
 
-static int64_t retry_in_us(const ucrm_redis_t *r, int64_t now) { return r->retry_at_us > now ? r->retry_at_us - now : 0; }
+static int64_t retry_in_us(const ucrm_redis_t *r, int64_t now) {
+    return r->retry_at_us > now ? r->retry_at_us - now : 0;
+}
 
 /* A connection-level failure: the backoff starts (or doubles). Returns the error for the caller. */
 static ucrm_err_t connection_failed(ucrm_redis_t *r, const char *what, ucrm_error_t **errp) {
@@ -522,8 +529,9 @@ static ucrm_err_t conn_take(ucrm_redis_t *r, rconn_t **out, ucrm_error_t **errp)
     int64_t now = ucrm__mono_us();
     if (r->down && (now < r->retry_at_us || r->probing)) {
         int64_t in = r->probing ? r->timeout_ms * 1000 : retry_in_us(r, now);
-        ucrm_error_t *e = ucrm_error__new(UCRM_ERR_TRANSPORT, "Redis at %s is unreachable: %s (next attempt in %lld ms)",
-                                          r->where, r->last_error, (long long)(in / 1000));
+        ucrm_error_t *e = ucrm_error__new(UCRM_ERR_TRANSPORT,
+                                          "Redis at %s is unreachable: %s (next attempt in %lld ms)", r->where,
+                                          r->last_error, (long long)(in / 1000));
         pthread_mutex_unlock(&r->lock);
         ucrm_error__set_retry(e, 1, in / 1000 + 1);
         return ucrm__give(errp, e);

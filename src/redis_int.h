@@ -31,6 +31,8 @@ struct redisReply;
 
 /* "hiredis/0.14.1 (no TLS)": what ucrm_feature_backend(UCRM_FEATURE_REDIS) reports. */
 const char *ucrm_redis__version(void);
+/* The value of a hexadecimal digit, or -1. */
+int ucrm_redis__hexval(char c);
 
 /* redis://[[user]:password@]host[:port][/db], parsed. Strings owned (password wiped on free). */
 typedef struct ucrm_redis_url {

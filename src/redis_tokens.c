@@ -93,16 +93,12 @@ static void hex_put(ucrm_buf_t *b, const unsigned char *p, size_t n) {
     }
 }
 
-static int hexval(char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* Decodes n hex digits into out (n/2 bytes); false when malformed. */
 static bool hex_get(const char *s, size_t n, unsigned char *out) {
     if (n % 2)
         return false;
     for (size_t i = 0; i < n; i += 2) {
-        int a = hexval(s[i]), b = hexval(s[i + 1]);
+        int a = ucrm_redis__hexval(s[i]), b = ucrm_redis__hexval(s[i + 1]);
         if (a < 0 || b < 0)
             return false;
         out[i / 2] = (unsigned char)(a * 16 + b);

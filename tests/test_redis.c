@@ -103,7 +103,9 @@ static ucrm_err_t acq(inst_t i, ucrm_rl_ticket_t *t, ucrm_bucket_t b, ucrm_prior
     return rc;
 }
 
-static void done(inst_t i, ucrm_rl_ticket_t *t, ucrm_rl_outcome_t o) { ucrm_limiter__redis.done(i.impl, t, NULL, o, 0); }
+static void done(inst_t i, ucrm_rl_ticket_t *t, ucrm_rl_outcome_t o) {
+    ucrm_limiter__redis.done(i.impl, t, NULL, o, 0);
+}
 
 static void take_n(inst_t i, int n, ucrm_priority_t p, bool complete) {
     for (int k = 0; k < n; k++) {
