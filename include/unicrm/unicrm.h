@@ -680,6 +680,7 @@ UCRM_API ucrm_err_t ucrm_record_set_int64(ucrm_record_t *rec, const char *field,
  * @brief Sets a number field (double or decimal; decimals are written with up to 17 significant digits: the
  *        fewest of 15, 16 or 17 that read back as the same double, in plain notation without exponent).
  *        An int field takes an integral value in the int64 range.
+ * @since 1.0.0
  */
 UCRM_API ucrm_err_t ucrm_record_set_double(ucrm_record_t *rec, const char *field, double value);
 /** @brief Sets a boolean field (0 or non-zero). @since 1.0.0 */
@@ -764,11 +765,13 @@ UCRM_API void ucrm_reqopts_destroy(ucrm_reqopts_t *opts);
 UCRM_API ucrm_err_t ucrm_reqopts_set_fields(ucrm_reqopts_t *opts, const char *fields_csv);
 /** @brief Records per page for list/search, 1..2000 (clamped to what the provider allows). @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_page_size(ucrm_reqopts_t *opts, int32_t n);
-/** @brief List only records modified at or after this RFC 3339 time (incremental sync). NULL clears it. */
+/** @brief List only records modified at or after this RFC 3339 time (incremental sync). NULL clears it.
+ *  @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_updated_since(ucrm_reqopts_t *opts, const char *rfc3339);
 /** @brief 1: list deleted (archived) records as well, with is_deleted set. @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_include_deleted(ucrm_reqopts_t *opts, int include);
-/** @brief Total time budget for the call (retries and limiter waits included), ms; 0 = retry.budget.ms. */
+/** @brief Total time budget for the call (retries and limiter waits included), ms; 0 = retry.budget.ms.
+ *  @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_timeout_ms(ucrm_reqopts_t *opts, int64_t ms);
 /**
  * @brief Priority lane (default UCRM_PRIORITY_NORMAL). HIGH may also use the share of every rate-limit bucket
@@ -780,9 +783,13 @@ UCRM_API ucrm_err_t ucrm_reqopts_set_priority(ucrm_reqopts_t *opts, ucrm_priorit
 /**
  * @brief Longest rate-limiter wait before failing with UCRM_ERR_RATE_LIMITED (with a retry-after), -1 =
  *        ratelimit.wait.max.ms, 0 = never wait. The call fails at once when the wait is known to be longer.
+ * @since 1.0.0
  */
 UCRM_API ucrm_err_t ucrm_reqopts_set_max_wait_ms(ucrm_reqopts_t *opts, int64_t ms);
-/** @brief An idempotency key sent with writes where the provider supports one. NULL clears it. */
+/** @brief An idempotency key for writes, for providers that accept one. NULL clears it. Neither HubSpot's CRM v3
+ *  nor Salesforce's REST API accepts one today, so the key is validated and kept but not sent; unicrm's own
+ *  retry rules (a create is only retried when it provably did not arrive) are what prevents duplicates.
+ *  @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_idempotency_key(ucrm_reqopts_t *opts, const char *key);
 /** @brief Batches: 1 = all or none (Salesforce allOrNone); default 0. @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_all_or_none(ucrm_reqopts_t *opts, int all_or_none);
