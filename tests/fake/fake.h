@@ -74,7 +74,12 @@ char *fk_url_decode(const char *s, size_t n, int plus_is_space); /* malloc'd */
 int fk_parse_form(const char *s, size_t n, char **keys, char **vals, int max);
 char *fk_b64_encode(const unsigned char *in, size_t n); /* standard, padded */
 unsigned char *fk_b64url_decode(const char *in, size_t n, size_t *outn); /* accepts both alphabets, no padding needed */
-int fk_strcaseeq(const char *a, const char *b);
+int fk_strcaseeq(const char *a, const char *b); /* UTF-8, case-insensitive by fk_fold_cp */
+/* UTF-8: decodes one code point (an invalid byte stands for itself) and returns what follows it */
+const char *fk_utf8_next(const char *s, uint32_t *cp);
+/* simple case folding (lower case) of ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic capitals */
+uint32_t fk_fold_cp(uint32_t cp);
+int fk_utf8_casecmp(const char *a, const char *b); /* <0, 0, >0 by folded code points */
 /* case-insensitive wildcard match: star = any run, one = any single char (0 = none), esc escapes (0 = none) */
 int fk_wildcard(const char *pat, const char *s, char star, char one, char esc);
 void fk_lower(char *s);
@@ -130,6 +135,7 @@ typedef struct {
     char type[16];
     int externalid;
     int unique;
+    int casesensitive;   /* Salesforce "Unique, case sensitive": = and external-id matching respect case */
 } fk_custom_t;
 
 typedef struct {
@@ -380,6 +386,7 @@ typedef struct {
     char type;           /* 'i' id, 'r' reference, 's' string, 'b' bool, 'n' double, 'c' currency, 'p' percent,
                           * 'g' int, 'd' date, 't' datetime, 'k' picklist */
     int createable, updateable, required, externalid;
+    int casesensitive;   /* unique case-sensitive custom field (--salesforce-custom-fields ...:casesensitive) */
 } fk_sf_field_t;
 int fk_sf_obj_from_name(const char *name); /* case-insensitive; -1 unknown */
 const char *fk_sf_obj_name(int obj);
@@ -387,6 +394,8 @@ const char *fk_sf_obj_prefix(int obj);
 int fk_sf_nfields(int obj);
 const fk_sf_field_t *fk_sf_field_at(int obj, int i);
 const fk_sf_field_t *fk_sf_field(int obj, const char *name); /* case-insensitive */
+/* Text equality as Salesforce compares field values: case-insensitive, except for case-sensitive unique fields */
+int fk_sf_text_eq(const fk_sf_field_t *fd, const char *a, const char *b);
 int fk_sf_version_ok(const char *v, double *ver); /* "v59.0" */
 void fk_sf_derive(fk_rec_t *r);
 cJSON *fk_sf_render(const fk_rec_t *r, const char *ver, const char *const *fields, int nfields);

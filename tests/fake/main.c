@@ -85,6 +85,8 @@ int fk_parse_custom(const char *spec, int salesforce)
                 c->externalid = c->unique = 1;
             else if (strcmp(attr, "unique") == 0)
                 c->unique = 1;
+            else if (strcmp(attr, "casesensitive") == 0)
+                c->casesensitive = c->unique = 1;
             else
                 snprintf(c->type, sizeof c->type, "%s", attr);
         }

@@ -364,7 +364,7 @@ static void coll_upsert(fk_req_t *rq, fk_resp_t *rs, int obj, const char *ext)
         int matches = 0;
         for (size_t k = 0; k < G.sf[obj].n; k++) {
             const char *v = fk_json_str(G.sf[obj].v[k]->f, fd->name);
-            if (!G.sf[obj].v[k]->deleted && v && fk_strcaseeq(v, val)) {
+            if (!G.sf[obj].v[k]->deleted && v && fk_sf_text_eq(fd, v, val)) {
                 matches++;
                 items[i].rec = G.sf[obj].v[k];
             }
