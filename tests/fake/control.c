@@ -10,6 +10,8 @@
  *   POST /__fake/revoke {"provider":"hubspot"|"salesforce"}   revoke the refresh token, expire access tokens
  *   GET  /__fake/records/{hubspot|salesforce}/{object}       every record, archived/deleted ones included
  *   POST /__fake/records/{hubspot|salesforce}/{object}       [ {props}, ... ] -> 201 {"ids":[...]}
+ *   POST /__fake/purge {"provider":"salesforce","object":"Contact","ids":[...]|"all":true,"queryall_ms":0}
+ *                                            empties deleted records from the Recycle Bin
  *   GET/POST /__fake/webhooks                                 HubSpot-style webhook deliveries (webhook_sender.c)
  */
 #include "fake.h"
@@ -114,6 +116,14 @@ static void stats(fk_resp_t *rs)
         add_n(h, fk_hs_obj_name(i), (long)G.hs[i].live);
     for (int i = 0; i < FK_SF_NOBJ; i++)
         add_n(s, fk_sf_obj_name(i), (long)G.sf[i].live);
+    x = cJSON_AddObjectToObject(o, "records_purged");
+    s = cJSON_AddObjectToObject(x, "salesforce");
+    for (int i = 0; i < FK_SF_NOBJ; i++) {
+        long n = 0;
+        for (size_t k = 0; k < G.sf[i].n; k++)
+            n += fk_rec_purged(G.sf[i].v[k]);
+        add_n(s, fk_sf_obj_name(i), n);
+    }
     x = cJSON_AddObjectToObject(o, "records_archived");
     h = cJSON_AddObjectToObject(x, "hubspot");
     s = cJSON_AddObjectToObject(x, "salesforce");
@@ -238,10 +248,12 @@ static void records_get(fk_resp_t *rs, int hs, int obj)
 {
     const fk_table_t *t = hs ? &G.hs[obj] : &G.sf[obj];
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "total", (double)t->n);
+    cJSON *total = cJSON_AddNumberToObject(o, "total", 0);
     cJSON *arr = cJSON_AddArrayToObject(o, "records");
     for (size_t i = 0; i < t->n; i++) {
         cJSON *r;
+        if (fk_rec_purged(t->v[i]))
+            continue; /* emptied from the Recycle Bin: gone */
         if (hs) {
             r = fk_hs_render_full(t->v[i]);
             fk_hs_add_all_associations(r, t->v[i]);
@@ -250,6 +262,7 @@ static void records_get(fk_resp_t *rs, int hs, int obj)
         }
         cJSON_AddItemToArray(arr, r);
     }
+    cJSON_SetNumberValue(total, cJSON_GetArraySize(arr));
     ok_json(rs, 200, o);
 }
 
@@ -359,6 +372,80 @@ static void records_post(fk_req_t *rq, fk_resp_t *rs, int hs, int obj)
     ok_json(rs, 201, o);
 }
 
+/* ------------------------------------------------------------------------------------------------ purge */
+/* Marks one deleted record as emptied from the Recycle Bin, queryable through queryAll for grace_ms more. */
+static const char *purge_one(fk_rec_t *r, int64_t grace_ms)
+{
+    if (!r || fk_rec_purged(r))
+        return "not found";
+    if (!r->deleted)
+        return "not deleted";
+    int64_t at = fk_now_ms() + grace_ms;
+    if (!r->purged_ms || at < r->purged_ms)
+        r->purged_ms = at ? at : 1;
+    return NULL;
+}
+
+static void purge_report(cJSON *done, cJSON *errors, const char *id, const char *err)
+{
+    if (!err) {
+        cJSON_AddItemToArray(done, cJSON_CreateString(id));
+        return;
+    }
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "id", id);
+    cJSON_AddStringToObject(e, "error", err);
+    cJSON_AddItemToArray(errors, e);
+}
+
+/* Salesforce emptyRecycleBin / the Recycle Bin's own purge: the records stay in getDeleted (PROTOCOL A4) but,
+ * after queryall_ms (Salesforce: "typically 24 hours"; default 0 = already past), queryAll and GET no longer
+ * find them. */
+static void purge(fk_req_t *rq, fk_resp_t *rs)
+{
+    cJSON *b = cJSON_ParseWithLength(rq->body, rq->body_len);
+    const char *prov = fk_json_str(b, "provider"), *objname = fk_json_str(b, "object");
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(b, "ids"), *grace = cJSON_GetObjectItemCaseSensitive(b, "queryall_ms");
+    int all = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "all"));
+    int obj = objname ? fk_sf_obj_from_name(objname) : -1;
+    const char *err = NULL;
+    if (!prov || strcmp(prov, "salesforce") != 0)
+        err = "provider must be \"salesforce\" (HubSpot's recycle bin is not modelled)";
+    else if (objname && obj < 0)
+        err = "unknown object";
+    else if (!all && !cJSON_IsArray(ids))
+        err = "give \"ids\":[...] or \"all\":true";
+    else if (grace && (!cJSON_IsNumber(grace) || grace->valuedouble < 0 || grace->valuedouble > 1e12))
+        err = "queryall_ms must be a non-negative number";
+    if (err) {
+        bad(rs, err);
+        cJSON_Delete(b);
+        return;
+    }
+    int64_t g = grace ? (int64_t)grace->valuedouble : 0;
+    cJSON *o = cJSON_CreateObject(), *done = cJSON_AddArrayToObject(o, "purged"), *errors = cJSON_AddArrayToObject(o, "errors");
+    if (all) {
+        for (int k = 0; k < FK_SF_NOBJ; k++)
+            for (size_t i = 0; (obj < 0 || obj == k) && i < G.sf[k].n; i++)
+                if (G.sf[k].v[i]->deleted && !purge_one(G.sf[k].v[i], g))
+                    cJSON_AddItemToArray(done, cJSON_CreateString(G.sf[k].v[i]->id));
+    } else {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, ids)
+        {
+            const char *id = cJSON_IsString(e) ? e->valuestring : "";
+            char canon[19];
+            fk_rec_t *r = NULL;
+            for (int k = 0; k < FK_SF_NOBJ && !r; k++)
+                if ((obj < 0 || obj == k) && fk_sf_canon_id(id, canon) == 0)
+                    r = fk_table_get(&G.sf[k], canon);
+            purge_report(done, errors, id, purge_one(r, g));
+        }
+    }
+    ok_json(rs, 200, o);
+    cJSON_Delete(b);
+}
+
 static void records(fk_req_t *rq, fk_resp_t *rs, const char *prov, const char *objname)
 {
     int hs = strcmp(prov, "hubspot") == 0;
@@ -399,6 +486,8 @@ void fk_control(fk_req_t *rq, fk_resp_t *rs)
     else if (fk_route(rq, "GET", "/__fake/records/{provider}/{object}", c) ||
              fk_route(rq, "POST", "/__fake/records/{provider}/{object}", c))
         records(rq, rs, c[0], c[1]);
+    else if (fk_route(rq, "POST", "/__fake/purge", NULL))
+        purge(rq, rs);
     else if (fk_route(rq, "GET", "/__fake/webhooks", NULL) || fk_route(rq, "POST", "/__fake/webhooks", NULL))
         fk_webhooks_route(rq, rs);
     else

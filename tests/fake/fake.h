@@ -179,6 +179,7 @@ typedef struct fk_rec {
     int obj;
     cJSON *f;            /* Salesforce: typed fields; HubSpot: string properties */
     int64_t created_ms, modified_ms, deleted_ms;
+    int64_t purged_ms;   /* Salesforce: when the deleted record leaves queryAll for good (0 = not purged) */
     int deleted;
     fk_assoc_t *assoc;
     int nassoc, capassoc;
@@ -190,6 +191,13 @@ typedef struct {
     size_t live;
     fk_map_t byid;
 } fk_table_t;
+
+/* A deleted Salesforce record emptied from the Recycle Bin (POST /__fake/purge) once its queryAll grace is over:
+ * queryAll, lookups by id and /__fake/records no longer see it; getDeleted still lists it. */
+static inline int fk_rec_purged(const fk_rec_t *r)
+{
+    return r->purged_ms && fk_now_ms() >= r->purged_ms;
+}
 
 fk_rec_t *fk_table_add(fk_table_t *t, fk_rec_t *r);
 fk_rec_t *fk_table_get(const fk_table_t *t, const char *id);

@@ -199,7 +199,7 @@ static fk_rec_t *resolve_id(const char *id, int want_obj, item_t *it)
         return NULL;
     }
     fk_rec_t *r = fk_table_get(&G.sf[obj], canon);
-    if (!r) {
+    if (!r || fk_rec_purged(r)) {
         item_err(it, "INVALID_CROSS_REFERENCE_KEY", NULL, "invalid cross reference id");
         return NULL;
     }

@@ -89,6 +89,8 @@ static fk_rec_t *lookup_id(fk_resp_t *rs, int obj, const char *id)
         return NULL;
     }
     fk_rec_t *r = fk_table_get(&G.sf[obj], canon);
+    if (r && fk_rec_purged(r))
+        r = NULL; /* emptied from the Recycle Bin: the id no longer exists */
     if (!r)
         fk_sf_error(rs, 404, "NOT_FOUND", "The requested resource does not exist", NULL);
     return r;

@@ -267,7 +267,8 @@ fk_rec_t *fk_sf_find(int obj, const char *id)
     char canon[19];
     if (fk_sf_canon_id(id, canon))
         return NULL;
-    return fk_table_get(&G.sf[obj], canon);
+    fk_rec_t *r = fk_table_get(&G.sf[obj], canon);
+    return r && !fk_rec_purged(r) ? r : NULL;
 }
 
 /* ------------------------------------------------------------------------------------------------ validation */

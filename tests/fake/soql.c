@@ -1007,7 +1007,7 @@ void fk_sf_query(fk_req_t *rq, fk_resp_t *rs, const char *ver, int all, const ch
     fk_rec_t **hits = fk_xmalloc((t->n + 1) * sizeof *hits);
     size_t nh = 0;
     for (size_t i = 0; i < t->n; i++)
-        if ((all || !t->v[i]->deleted) && (!Q.where || eval(Q.where, t->v[i])))
+        if ((!t->v[i]->deleted || (all && !fk_rec_purged(t->v[i]))) && (!Q.where || eval(Q.where, t->v[i])))
             hits[nh++] = t->v[i];
     if (Q.norder) {
         g_sortq = &Q;
