@@ -5,7 +5,8 @@
  *   GET  /__fake/stats                       counters (schema in README.md)
  *   POST /__fake/reset                       back to the start state (records, counters, windows, tokens, faults,
  *                                            clock), then --seed again
- *   GET  /__fake/faults | POST {"rate":0.2,"faults":["429","503","reset"],"when":"before"|"after","token":false}
+ *   GET  /__fake/faults | POST {"rate":0.2,"faults":["429","503","reset","477"],"when":"before"|"after","token":false,
+ *                               "retry_after":1}
  *   GET  /__fake/clock  | POST {"advance_ms":N}   move the fake clock forward (token expiry, dates, daily windows)
  *   POST /__fake/revoke {"provider":"hubspot"|"salesforce"}   revoke the refresh token, expire access tokens
  *   GET  /__fake/records/{hubspot|salesforce}/{object}       every record, archived/deleted ones included
@@ -131,10 +132,9 @@ static void stats(fk_resp_t *rs)
         add_n(h, fk_hs_obj_name(i), (long)(G.hs[i].n - G.hs[i].live));
     for (int i = 0; i < FK_SF_NOBJ; i++)
         add_n(s, fk_sf_obj_name(i), (long)(G.sf[i].n - G.sf[i].live));
-    static const char *const fn[6] = {"429", "500", "503", "reset", "timeout", "badjson"};
     x = cJSON_AddObjectToObject(o, "faults_injected");
-    for (int i = 0; i < 6; i++)
-        add_n(x, fn[i], G.st.faults[i]);
+    for (int i = 0; i < FK_NFAULTS; i++)
+        add_n(x, fk_fault_names[i], G.st.faults[i]);
     add_n(o, "clock_ms", (long)fk_now_ms());
     ok_json(rs, 200, o);
 }
@@ -142,16 +142,16 @@ static void stats(fk_resp_t *rs)
 /* ------------------------------------------------------------------------------------------------ faults */
 static cJSON *faults_json(void)
 {
-    static const char *const fn[6] = {"429", "500", "503", "reset", "timeout", "badjson"};
     cJSON *o = cJSON_CreateObject(), *arr;
     cJSON_AddNumberToObject(o, "rate", G.faults.rate);
     arr = cJSON_AddArrayToObject(o, "faults");
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < FK_NFAULTS; i++)
         if (G.faults.enabled[i])
-            cJSON_AddItemToArray(arr, cJSON_CreateString(fn[i]));
+            cJSON_AddItemToArray(arr, cJSON_CreateString(fk_fault_names[i]));
     cJSON_AddStringToObject(o, "when", G.faults.after ? "after" : "before");
     cJSON_AddBoolToObject(o, "token", G.faults.tokens);
     cJSON_AddNumberToObject(o, "timeout_ms", (double)G.o.fault_timeout_ms);
+    cJSON_AddNumberToObject(o, "retry_after", (double)G.faults.retry_after_s);
     return o;
 }
 
@@ -162,6 +162,7 @@ static void faults_post(fk_req_t *rq, fk_resp_t *rs)
     const cJSON *rate = cJSON_GetObjectItemCaseSensitive(b, "rate"), *list = cJSON_GetObjectItemCaseSensitive(b, "faults");
     const char *when = fk_json_str(b, "when");
     const cJSON *tok = cJSON_GetObjectItemCaseSensitive(b, "token");
+    const cJSON *ra = cJSON_GetObjectItemCaseSensitive(b, "retry_after");
     const char *err = NULL;
     if (!cJSON_IsObject(b))
         err = "body must be a JSON object";
@@ -171,6 +172,8 @@ static void faults_post(fk_req_t *rq, fk_resp_t *rs)
         err = "when must be \"before\" or \"after\"";
     else if (list && !cJSON_IsArray(list))
         err = "faults must be a list";
+    else if (ra && (!cJSON_IsNumber(ra) || ra->valuedouble < 0 || ra->valuedouble > 86400 * 7))
+        err = "retry_after must be a number of seconds between 0 and 604800";
     if (!err && list) {
         fk_buf_t csv = {0};
         const cJSON *e;
@@ -182,7 +185,7 @@ static void faults_post(fk_req_t *rq, fk_resp_t *rs)
                 fk_buf_printf(&csv, "%s%s", csv.len ? "," : "", e->valuestring);
         }
         if (!err && fk_faults_parse_list(csv.s ? csv.s : "", f.enabled))
-            err = "unknown fault kind (known: 429, 500, 503, reset, timeout, badjson)";
+            err = "unknown fault kind (known: 429, 500, 503, reset, timeout, badjson, 477)";
         free(csv.s);
     }
     if (err) {
@@ -194,6 +197,8 @@ static void faults_post(fk_req_t *rq, fk_resp_t *rs)
             f.after = strcmp(when, "after") == 0;
         if (tok)
             f.tokens = cJSON_IsTrue(tok);
+        if (ra)
+            f.retry_after_s = (long)ra->valuedouble;
         G.faults = f;
         ok_json(rs, 200, faults_json());
     }

@@ -153,6 +153,7 @@ typedef struct {
     double fault_rate;
     char faults[128];
     long fault_timeout_ms;
+    long fault_retry_after_s;
     const char *tls_cert, *tls_key;
     const char *client_id, *client_secret, *refresh_token, *hs_private_token;
     const char *jwt_pubkey_file;
@@ -235,6 +236,9 @@ long fk_daily_used(fk_daily_t *d, int64_t now_ms);
 void fk_daily_add(fk_daily_t *d, int64_t now_ms);
 
 /* ------------------------------------------------------------------------------------------------ stats */
+enum { FK_F_429 = 0, FK_F_500, FK_F_503, FK_F_RESET, FK_F_TIMEOUT, FK_F_BADJSON, FK_F_477, FK_NFAULTS };
+extern const char *const fk_fault_names[FK_NFAULTS]; /* "429", ..., "477" */
+
 typedef struct {
     char name[96];
     long st[600];
@@ -248,14 +252,14 @@ typedef struct {
     long hs_requests, hs_429, hs_search, hs_search_429;
     long sf_requests, sf_limit_exceeded;
     long tok_issued_hs, tok_issued_sf, tok_req_hs, tok_req_sf;
-    long faults[6];
+    long faults[FK_NFAULTS];
 } fk_stats_t;
 
-enum { FK_F_429 = 0, FK_F_500, FK_F_503, FK_F_RESET, FK_F_TIMEOUT, FK_F_BADJSON };
 
 typedef struct {
     double rate;
-    int enabled[6];
+    int enabled[FK_NFAULTS];
+    long retry_after_s;  /* Retry-After of the 477 fault (and of HubSpot token-endpoint 429 faults) */
     int after;
     int tokens;
 } fk_faults_t;
@@ -311,7 +315,7 @@ void fk_not_found(fk_req_t *rq, fk_resp_t *rs);
 void fk_control(fk_req_t *rq, fk_resp_t *rs);
 void fk_reset_all(void);
 void fk_faults_from_opts(void);
-int fk_faults_parse_list(const char *list, int enabled[6]);
+int fk_faults_parse_list(const char *list, int enabled[FK_NFAULTS]);
 
 /* webhook_sender.c */
 void fk_webhooks_route(fk_req_t *rq, fk_resp_t *rs); /* /__fake/webhooks (G.lock held) */
