@@ -192,6 +192,19 @@ $(CLI_BIN): $(CLI_OBJ) $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIB_LIBS) -lm
 
+# ---------------------------------------------------------------------------------------------------- sync demo
+# examples/sync_demo: an application of the public API (like the CLI: no -Isrc), against the local fake.
+# DEMO_ARGS="--contacts 500" passes options through.
+DEMO_SRC := examples/sync_demo.c examples/demo_util.c
+DEMO_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(DEMO_SRC))
+DEMO_BIN := $(BINOUT)/sync_demo
+$(B)/obj/examples/%.o: examples/%.c build/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CLI_CFLAGS) $(DEP_CFLAGS) -c $< -o $@
+$(DEMO_BIN): $(DEMO_OBJ) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(DEMO_OBJ) $(STATIC) $(LIB_LIBS) -lm
+
 # ---------------------------------------------------------------------------------------------------- tests
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(HELPER_SRC))
@@ -276,18 +289,6 @@ $(B)/tools/gen-confdoc: tests/tools/gen-confdoc.c tests/helpers/confdoc.c tests/
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ tests/tools/gen-confdoc.c tests/helpers/confdoc.c $(STATIC) $(LIB_LIBS)
 
 # ---------------------------------------------------------------------------------------------------- demo, bench
-# examples/sync_demo: an application of the public API (like the CLI: no -Isrc), against the local fake.
-# DEMO_ARGS="--contacts 500" passes options through.
-DEMO_SRC := examples/sync_demo.c examples/demo_util.c
-DEMO_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(DEMO_SRC))
-DEMO_BIN := $(BINOUT)/sync_demo
-$(B)/obj/examples/%.o: examples/%.c build/config.mk
-	@mkdir -p $(@D)
-	$(CC) $(CLI_CFLAGS) $(DEP_CFLAGS) -c $< -o $@
-$(DEMO_BIN): $(DEMO_OBJ) $(STATIC)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(DEMO_OBJ) $(STATIC) $(LIB_LIBS) -lm
-
 .PHONY: demo bench
 demo: $(FAKE_BIN) $(DEMO_BIN)
 	@sh examples/run_demo.sh $(FAKE_BIN) $(DEMO_BIN) $(DEMO_ARGS)

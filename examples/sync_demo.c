@@ -466,8 +466,12 @@ static void merge_changes(demo_t *d, int obj, link_t *l) {
             if (!in[s] || !in_csv(l->changed[s], f) || ucrm_record_field_type(in[s], f) == UCRM_FIELD_NONE)
                 continue;
             if (take >= 0) { /* both did: NEWEST takes the later change (ties go to the CRM) */
-                d->conflicts++;
-                if (ucrm_policy_resolve(d->side[s].policy, OBJECT[obj], f, when[s], when[take]) != UCRM_OWNER_CRM)
+                int winner = ucrm_policy_resolve(d->side[s].policy, OBJECT[obj], f, when[s], when[take]) ==
+                                     UCRM_OWNER_CRM ? s : take;
+                if (d->conflicts++ < 3)
+                    demo_done("  conflict: %s of %s changed in both CRMs: %s's change is newer and wins", f, l->key,
+                              SIDE[winner]);
+                if (winner != s)
                     continue;
             }
             take = s;

@@ -27,6 +27,7 @@
 #define CP_PREFIX "ucrm-recon.1."
 #define DEFAULT_OVERLAP_MS 120000
 #define MAX_CHECKPOINT (64 * 1024)
+#define MAX_TIME_MS INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
 
 typedef struct drift {
     ucrm_drift_t kind;
@@ -335,7 +336,8 @@ static ucrm_err_t parse_checkpoint(ucrm_recon_t *r, const char *cp, ucrm_error_t
     const char *p = cp + strlen(head), *dot1 = strchr(p, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
     size_t l2 = dot1 ? (dot2 ? (size_t)(dot2 - dot1 - 1) : strlen(dot1 + 1)) : 0;
     if (!dot1 || !ucrm__parse_i64_n(p, (size_t)(dot1 - p), &r->since_ms) ||
-        !ucrm__parse_i64_n(dot1 + 1, l2, &r->max_ms) || r->since_ms < 0 || r->max_ms < 0 || (dot2 && !dot2[1]))
+        !ucrm__parse_i64_n(dot1 + 1, l2, &r->max_ms) || r->since_ms < 0 || r->max_ms < 0 ||
+        r->since_ms > MAX_TIME_MS || r->max_ms > MAX_TIME_MS || (dot2 && !dot2[1]))
         return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "reconciliation: malformed checkpoint");
     if (dot2) {
         if (strspn(dot2 + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=") != strlen(dot2 + 1))

@@ -470,7 +470,9 @@ static void test_recon__bad_arguments(void **state) {
     static const char *const bad[] = {"x", "ucrm-recon.1.hubspot.contact.", "ucrm-recon.1.hubspot.contact.1",
                                       "ucrm-recon.1.hubspot.contact.a.0", "ucrm-recon.1.hubspot.contact.-1.0",
                                       "ucrm-recon.1.hubspot.contact.1.0.", "ucrm-recon.1.hubspot.contact.1.0.a b",
-                                      "ucrm-recon.1.hubspot.contact.1.2.3.4"};
+                                      "ucrm-recon.1.hubspot.contact.1.2.3.4",
+                                      "ucrm-recon.1.hubspot.contact.253402300800000.0",
+                                      "ucrm-recon.1.hubspot.contact.99999999999999999999.0"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(ucrm_recon_new(&r, s.c, UCRM_OBJECT_CONTACT, bad[i], NULL, &e), UCRM_ERR_INVALID_ARG);
         assert_null(r);

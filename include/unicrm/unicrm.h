@@ -1021,9 +1021,11 @@ UCRM_API void ucrm_response_destroy(ucrm_response_t *r);
  *   writes out:   ucrm_policy_filter(TO_CRM) -> ucrm_policy_note_write() -> ucrm_update() (so that the webhook
  *                 HubSpot sends back for our own write is recognised as an echo).
  *   webhook out:  ucrm_webhook_sign() for the application's own consumers, ucrm_webhook_verify() on their side.
+ *   truth pass:   ucrm_recon_new() from the last checkpoint -> ucrm_recon_run() -> repair each drift item ->
+ *                 store ucrm_recon_checkpoint() (what webhooks missed: lost deliveries, gaps, deletes).
  *
- * Everything here is pure computation on memory (no I/O). Times are epoch milliseconds; wherever a function takes
- * `now_ms`, 0 means "read the system clock".
+ * Everything here but the reconciliation passes (which read through a client) is pure computation on memory (no
+ * I/O). Times are epoch milliseconds; wherever a function takes `now_ms`, 0 means "read the system clock".
  */
 
 /* ---------------------------------------------------------------------------------------------- signatures */
@@ -1144,7 +1146,9 @@ typedef enum ucrm_event_kind_e {
  * @param[out] out   the batch; destroy with ucrm_events_destroy()
  * @param body       the raw request body (verify it first); body_len its length (at most 64 MiB)
  * @param client     optional: a HubSpot client whose field map names fields in unified terms ("firstname" ->
- *                   "first_name", including its mapping.* overrides); NULL reports every property as
+ *                   "first_name", including its mapping.* overrides; one property of a compound field is that
+ *                   component: "city" -> "address.city", "mobilephone" -> "phone_numbers.mobile"; unmapped
+ *                   properties are "custom.<propertyName>"); NULL reports every property as
  *                   "custom.<propertyName>". The client is only read during the call.
  * @returns UCRM_OK (also for an empty array); UCRM_ERR_PROTOCOL when the body is not strict JSON (the rules of
  *          ucrm_record_new_from_json(): UTF-8, no "\u0000", numbers of at most 63 characters, nesting up to 64
@@ -1175,7 +1179,9 @@ UCRM_API ucrm_err_t ucrm_events_parse_hubspot(ucrm_events_t **out, const char *b
  *    whole object.
  * entityName Contact, Account and Opportunity are the unified contact, account and deal; other entities give
  * ucrm_event_object() 0. occurred-at is commitTimestamp.
- * @param client  optional: a Salesforce client for unified field names (NULL: "custom.<FieldName>")
+ * @param client  optional: a Salesforce client for unified field names, mapping.* overrides included
+ *                ("FirstName" -> "first_name", "MailingCity" -> "address.city", "MobilePhone" ->
+ *                "phone_numbers.mobile", unmapped: "custom.<FieldName>"); NULL: "custom.<FieldName>" for all
  * @returns as ucrm_events_parse_hubspot().
  * @since 1.0.0
  */
@@ -1582,8 +1588,9 @@ UCRM_API ucrm_err_t ucrm_record_fingerprint(char **out, const ucrm_record_t *rec
  *                      else a checkpoint from ucrm_recon_checkpoint() of an earlier pass of the same provider and
  *                      object: the records modified since that pass (a checkpoint taken in the middle of a pass
  *                      continues that pass where it stopped)
- * @param opts          optional, copied: fields to read, page size, priority (LOW suits a background pass),
- *                      timeout, maximum limiter wait; updated_since and include_deleted are set by the pass
+ * @param opts          optional, copied: page size, priority (LOW suits a background pass), timeout, maximum
+ *                      limiter wait, fields to read (leave them unset, or include every compared field: a field
+ *                      not read compares as null); updated_since and include_deleted are set by the pass
  * @returns UCRM_OK; UCRM_ERR_INVALID_ARG (NULL client or out, unknown object, a checkpoint that is malformed or
  *          of another provider or object: the message says which); UCRM_ERR_NOMEM.
  * @remark Threading: the pass is not thread-safe; the client may be used by other threads meanwhile.
