@@ -596,7 +596,7 @@ static void push(demo_t *d, int obj, const char *label) {
     store_t *st = &d->store[obj];
     for (int to = 0; to < 2; to++) {
         pending_t up = {0}, ins = {0}, del = {0};
-        long before = d->side[to].written + d->side[to].deleted;
+        long before = d->side[to].written + d->side[to].deleted, queued = 0;
         for (size_t i = 0; i < st->n; i++) {
             link_t *l = &st->v[i];
             l->wrote[to] = false;
@@ -610,11 +610,13 @@ static void push(demo_t *d, int obj, const char *label) {
             if (l->deleted[0] || l->deleted[1])
                 continue;
             ucrm_record_t *w = changes_for(d, obj, to, l);
-            if (w)
+            if (w) {
                 add_item(d, obj, to, l->id[to] ? UCRM_BATCH_UPDATE : UCRM_BATCH_UPSERT, l->id[to] ? &up : &ins, l, w);
+                queued++;
+            }
             ucrm_record_destroy(w);
-            demo_progress("  %s: writing %s %s ... %ld records", label, SIDE[to], ucrm_object_name(OBJECT[obj]),
-                          d->side[to].written + d->side[to].deleted - before);
+            demo_progress("  %s: writing %s %s ... %ld queued, %ld written", label, SIDE[to],
+                          ucrm_object_name(OBJECT[obj]), queued, d->side[to].written + d->side[to].deleted - before);
         }
         run_batch(d, obj, to, UCRM_BATCH_UPDATE, &up);
         run_batch(d, obj, to, UCRM_BATCH_UPSERT, &ins);
@@ -930,6 +932,9 @@ static void summary(demo_t *d, long drift, double secs, const char *sf_daily) {
                  demo_json_num(js[s], "http.latency.p95_ms", 0), demo_json_num(js[s], "http.latency.p99_ms", 0));
     printf("  latency p50 / p95 / p99 (ms)         %-26s %s\n", a, b);
     printf("  write failures                       %-26ld %ld\n", d->side[HS].failed, d->side[SF].failed);
+    if (demo_json_num(js[HS], "limiter_wait_ms", 0) >= 500)
+        printf("  (HubSpot's wait is its limiter pacing the search API, 5 requests per second, and the 190 per 10 s\n"
+               "   window: the calls waited their turn instead of being refused)\n");
     printf("  drift after the sync                 %ld\n", drift);
     for (int s = 0; s < 2; s++)
         ucrm_free(js[s]);

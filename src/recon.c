@@ -229,7 +229,10 @@ static void canon_json(const cJSON *v, ucrm_buf_t *out, ucrm_buf_t *tmp) {
     } else if (cJSON_IsBool(v)) {
         ucrm_buf__puts(out, cJSON_IsTrue(v) ? "b:true" : "b:false");
     } else if (ucrm_sync__json_scalar_text(v, tmp)) {
-        canon_scalar_text(ucrm_buf__str(tmp), tmp->len, out);
+        if (tmp->oom) /* the next use of tmp resets it: the failure must stay on out */
+            out->oom = true;
+        else
+            canon_scalar_text(ucrm_buf__str(tmp), tmp->len, out);
     }
 }
 
@@ -485,18 +488,20 @@ UCRM_API ucrm_err_t ucrm_recon_view_set_record(ucrm_recon_view_t *view, const uc
         return UCRM_ERR_INVALID_ARG;
     ucrm_buf_t a = UCRM_BUF_INIT, b = UCRM_BUF_INIT, tmp = UCRM_BUF_INIT, diff = UCRM_BUF_INIT;
     const fieldset_t *fs = &view->r->fields;
+    bool oom = false;
     for (size_t i = 0; i < fs->n; i++) {
         ucrm_buf__reset(&a);
         ucrm_buf__reset(&b);
         canon_field(view->crm, fs->names[i], &a, &tmp);
         canon_field(app, fs->names[i], &b, &tmp);
+        oom = oom || a.oom || b.oom; /* reset clears the flag: keep it */
         if (a.len != b.len || (a.len && memcmp(a.ptr, b.ptr, a.len) != 0)) {
             if (diff.len)
                 ucrm_buf__putc(&diff, ',');
             ucrm_buf__puts(&diff, fs->names[i]);
         }
     }
-    bool oom = a.oom || b.oom || tmp.oom || diff.oom;
+    oom = oom || tmp.oom || diff.oom;
     ucrm_buf__free(&a);
     ucrm_buf__free(&b);
     ucrm_buf__free(&tmp);
