@@ -61,7 +61,7 @@ static const struct {
 };
 
 /* The synced fields of each object (the reconciliation compares exactly these). */
-static const char *const FIELDS[2] = {"name,website,industry",
+static const char *const FIELDS[2] = { /* as ucrm_recon_set_fields() takes them; FIELD_LIST to loop over */"name,website,industry",
                                       "first_name,last_name,email,title,phone_numbers,lifecycle_stage,account_id"};
 static const char *const FIELD_LIST[2][8] = {
     {"name", "website", "industry", NULL},
@@ -85,7 +85,6 @@ typedef struct link {
     char *key;                /* lower-cased email or company name: how a record is matched across CRMs */
     char *id[2];              /* HubSpot id, Salesforce id (NULL until the record exists there) */
     ucrm_record_t *golden;    /* the synced values; account_id holds the company's key, not a CRM id */
-    int64_t changed_ms;       /* when a CRM last changed the golden values (for NEWEST fields) */
     /* this round */
     ucrm_record_t *before;    /* golden at the start of the round (NULL for a record new this round) */
     ucrm_record_t *seen[2];   /* each side's record as the pull found it (NULL: unchanged there) */
@@ -112,7 +111,7 @@ typedef struct demo {
     store_t store[2];         /* accounts, contacts */
     int contacts, companies;
     int obj, from;            /* the pass being run (for the lookup callback) */
-    long reverted, conflicts, drift_total;
+    long reverted, conflicts;
 } demo_t;
 
 static char *xstrdup(const char *s) {
@@ -129,14 +128,14 @@ static void die(const char *what, ucrm_err_t rc, ucrm_error_t *e) {
     exit(1);
 }
 
+/* The demo stops at the first unexpected error (an application would log, retry later or alert). CHECK() for
+ * calls without an error object, CHECK_E() for calls that take one: write &err as their last argument. */
 #define CHECK(call, what)                                                                                      \
     do {                                                                                                       \
-        ucrm_error_t *e_ = NULL;                                                                               \
         ucrm_err_t rc_ = (call);                                                                               \
         if (rc_ < 0)                                                                                           \
-            die(what, rc_, e_);                                                                                \
+            die(what, rc_, NULL);                                                                              \
     } while (0)
-/* CHECK() for calls that take an error pointer: write &err as the last argument. */
 #define CHECK_E(what, ...)                                                                                     \
     do {                                                                                                       \
         ucrm_error_t *err = NULL;                                                                              \
@@ -305,6 +304,49 @@ static void begin_round(link_t *l) {
         CHECK(ucrm_record_dup(&l->before, l->golden), "dup");
 }
 
+/* Files each drift item of a finished pass on its link, for the merge; counts[] gets missing, stale, extra. */
+static void file_drift(demo_t *d, int obj, int from, const ucrm_recon_t *r, long counts[3]) {
+    store_t *st = &d->store[obj];
+    side_t *s = &d->side[from];
+    for (size_t i = 0; i < ucrm_recon_drift_count(r); i++) {
+        const char *id = ucrm_recon_drift_id(r, i);
+        const ucrm_record_t *rec = ucrm_recon_drift_record(r, i);
+        link_t *l = link_by_id(st, from, id);
+        switch (ucrm_recon_drift_kind(r, i)) {
+        case UCRM_DRIFT_MISSING: { /* new on this side: match it by key, or start a new link */
+            counts[0]++;
+            char *key = key_of(obj, rec);
+            l = link_by_key(st, key);
+            if (!l)
+                l = link_new(st, key);
+            free(key);
+            begin_round(l);
+            link_set_id(st, l, from, id);
+            CHECK(ucrm_record_dup(&l->seen[from], rec), "dup");
+            break;
+        }
+        case UCRM_DRIFT_STALE: /* changed on this side (our lookup found the link) */
+            counts[1]++;
+            if (l->wrote[from])
+                s->echoes--; /* it changed after our write: not (only) an echo */
+            begin_round(l);
+            CHECK(ucrm_record_dup(&l->seen[from], rec), "dup");
+            free(l->changed[from]);
+            l->changed[from] = xstrdup(ucrm_recon_drift_fields(r, i));
+            break;
+        case UCRM_DRIFT_EXTRA: /* deleted on this side (or never there) */
+            counts[2]++;
+            if (l) {
+                if (l->wrote[from])
+                    s->echoes--;
+                begin_round(l);
+                l->deleted[from] = true;
+            }
+            break;
+        }
+    }
+}
+
 /* Runs one reconciliation pass of one object on one side and files each drift item on its link. full: every
  * record, and our ids are declared so that "extra" covers records the CRM never had. Returns the drift count. */
 static long pull(demo_t *d, int obj, int from, bool full, const char *label) {
@@ -336,49 +378,12 @@ static long pull(demo_t *d, int obj, int from, bool full, const char *label) {
     if (rc != UCRM_ITEROVER)
         die("reconciliation pass", rc, perr);
 
-    long drift = (long)ucrm_recon_drift_count(r);
-    long missing = 0, stale = 0, extra = 0;
-    for (size_t i = 0; i < (size_t)drift; i++) {
-        const char *id = ucrm_recon_drift_id(r, i);
-        const ucrm_record_t *rec = ucrm_recon_drift_record(r, i);
-        link_t *l = link_by_id(st, from, id);
-        switch (ucrm_recon_drift_kind(r, i)) {
-        case UCRM_DRIFT_MISSING: { /* new on this side: match it by key, or start a new link */
-            missing++;
-            char *key = key_of(obj, rec);
-            l = link_by_key(st, key);
-            if (!l)
-                l = link_new(st, key);
-            free(key);
-            begin_round(l);
-            link_set_id(st, l, from, id);
-            CHECK(ucrm_record_dup(&l->seen[from], rec), "dup");
-            break;
-        }
-        case UCRM_DRIFT_STALE:
-            stale++;
-            if (l->wrote[from])
-                s->echoes--; /* it changed after our write: not (only) an echo */
-            begin_round(l);
-            CHECK(ucrm_record_dup(&l->seen[from], rec), "dup");
-            free(l->changed[from]);
-            l->changed[from] = xstrdup(ucrm_recon_drift_fields(r, i));
-            break;
-        case UCRM_DRIFT_EXTRA: /* deleted on this side (or never there) */
-            extra++;
-            if (l) {
-                if (l->wrote[from])
-                    s->echoes--;
-                begin_round(l);
-                l->deleted[from] = true;
-            }
-            break;
-        }
-    }
+    long drift = (long)ucrm_recon_drift_count(r), n[3] = {0, 0, 0};
+    file_drift(d, obj, from, r, n);
     free(st->checkpoint[from]);
     st->checkpoint[from] = xstrdup(ucrm_recon_checkpoint(r)); /* an application stores this string */
     demo_done("  %s: %-10s %-8s %5zu examined: %ld missing, %ld stale, %ld extra", label, SIDE[from],
-              ucrm_object_name(OBJECT[obj]), ucrm_recon_examined(r), missing, stale, extra);
+              ucrm_object_name(OBJECT[obj]), ucrm_recon_examined(r), n[0], n[1], n[2]);
     long same = (long)ucrm_recon_examined(r) - drift;
     if (!full && same > 0)
         demo_done("  %*s  the other %ld equal our store: %ld of them our own writes coming back (echoes, not sent "
@@ -430,7 +435,6 @@ static void merge_new(demo_t *d, int obj, link_t *l) {
     int only = g[HS] ? (g[SF] ? -1 : HS) : SF;
     if (only >= 0) {
         l->golden = g[only];
-        l->changed_ms = updated_ms(l->seen[only]);
         return;
     }
     CHECK(ucrm_record_dup(&l->golden, g[HS]), "dup");
@@ -442,7 +446,6 @@ static void merge_new(demo_t *d, int obj, link_t *l) {
             from = 1 - from;
         copy_field(l->golden, g[from], f);
     }
-    l->changed_ms = updated_ms(l->seen[newer]);
     ucrm_record_destroy(g[HS]);
     ucrm_record_destroy(g[SF]);
 }
@@ -476,11 +479,8 @@ static void merge_changes(demo_t *d, int obj, link_t *l) {
             }
             take = s;
         }
-        if (take >= 0) {
+        if (take >= 0)
             golden_field(d, take, l->golden, in[take], f);
-            if (when[take] > l->changed_ms)
-                l->changed_ms = when[take];
-        }
     }
     ucrm_record_destroy(in[HS]);
     ucrm_record_destroy(in[SF]);
@@ -942,35 +942,76 @@ static void summary(demo_t *d, long drift, double secs, const char *sf_daily) {
 
 /* ================================================================================ main */
 
-int main(int argc, char **argv) {
-    const char *url = NULL, *sf_daily = "15000";
-    demo_t d;
-    memset(&d, 0, sizeof d);
-    d.contacts = 2000;
-    int plain = 0;
+/* Options: 0 when fine, 2 (the exit status) after a usage message. */
+static int parse_args(int argc, char **argv, demo_t *d, const char **url, const char **sf_daily, int *plain) {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
-            url = argv[++i];
+            *url = argv[++i];
         else if (strcmp(argv[i], "--contacts") == 0 && i + 1 < argc)
-            d.contacts = atoi(argv[++i]);
+            d->contacts = atoi(argv[++i]);
         else if (strcmp(argv[i], "--companies") == 0 && i + 1 < argc)
-            d.companies = atoi(argv[++i]);
+            d->companies = atoi(argv[++i]);
         else if (strcmp(argv[i], "--salesforce-daily") == 0 && i + 1 < argc)
-            sf_daily = argv[++i];
+            *sf_daily = argv[++i];
         else if (strcmp(argv[i], "--plain") == 0)
-            plain = 1;
+            *plain = 1;
         else {
             fprintf(stderr, "usage: %s --url http://127.0.0.1:PORT [--contacts N] [--companies N] "
                             "[--salesforce-daily N] [--plain]\n", argv[0]);
             return 2;
         }
     }
-    if (!url || d.contacts < 30 || d.contacts > 20000) {
-        fprintf(stderr, "%s: --url is required; --contacts must be 30..20000\n", argv[0]);
+    if (!*url || d->contacts < 30 || d->contacts > 20000 || d->companies < 0 || d->companies > d->contacts) {
+        fprintf(stderr, "%s: --url is required; --contacts must be 30..20000, --companies at most that\n", argv[0]);
         return 2;
     }
-    if (d.companies <= 0)
-        d.companies = d.contacts / 10;
+    if (d->companies == 0)
+        d->companies = d->contacts / 10;
+    return 0;
+}
+
+static void cleanup(demo_t *d, scene_t *sc) {
+    for (int s = 0; s < 2; s++) {
+        ucrm_client_destroy(d->side[s].c);
+        ucrm_client_destroy(d->side[s].user);
+        ucrm_policy_destroy(d->side[s].policy);
+    }
+    for (int obj = 0; obj < 2; obj++) {
+        store_t *st = &d->store[obj];
+        for (size_t i = 0; i < st->n; i++) {
+            link_t *l = &st->v[i];
+            free(l->key);
+            ucrm_record_destroy(l->golden);
+            ucrm_record_destroy(l->before);
+            for (int s = 0; s < 2; s++) {
+                free(l->id[s]);
+                free(l->changed[s]);
+                ucrm_record_destroy(l->seen[s]);
+            }
+        }
+        free(st->v);
+        demo_index_free(&st->by_key);
+        for (int s = 0; s < 2; s++) {
+            demo_index_free(&st->by_id[s]);
+            free(st->checkpoint[s]);
+        }
+    }
+    free_ids(sc->hs_companies);
+    free_ids(sc->hs_contacts);
+    free_ids(sc->sf_accounts);
+    free_ids(sc->sf_contacts);
+}
+
+int main(int argc, char **argv) {
+    const char *url = NULL, *sf_daily = "15000";
+    demo_t d;
+    scene_t sc;
+    memset(&d, 0, sizeof d);
+    memset(&sc, 0, sizeof sc);
+    d.contacts = 2000;
+    int plain = 0, usage = parse_args(argc, argv, &d, &url, &sf_daily, &plain);
+    if (usage)
+        return usage;
     demo_progress_init(plain);
     int64_t t0 = demo_now_ms();
     printf("unicrm sync demo: HubSpot <-> Salesforce on the local fake at %s\n\n", url);
@@ -980,8 +1021,6 @@ int main(int argc, char **argv) {
         d.side[s].user = connect_side(url, s, true, sf_daily);
     }
     build_policies(&d);
-    scene_t sc;
-    memset(&sc, 0, sizeof sc);
     set_scene(&d, &sc);
 
     printf("\n2. First sync: full pull of both CRMs against our empty store, then batches both ways\n");
@@ -1007,34 +1046,9 @@ int main(int argc, char **argv) {
         }
     demo_done("  %s", drift ? "DRIFT FOUND: the sync is incomplete" : "no drift: both CRMs agree with our store");
 
-    double secs = (double)(demo_now_ms() - t0) / 1000.0;
-    summary(&d, drift, secs, sf_daily);
+    summary(&d, drift, (double)(demo_now_ms() - t0) / 1000.0, sf_daily);
     int failed = drift != 0 || d.side[HS].failed || d.side[SF].failed;
     printf("\nresult: %s\n", failed ? "FAILED" : "ok");
-
-    for (int s = 0; s < 2; s++) {
-        ucrm_client_destroy(d.side[s].c);
-        ucrm_client_destroy(d.side[s].user);
-        ucrm_policy_destroy(d.side[s].policy);
-    }
-    for (int obj = 0; obj < 2; obj++) {
-        store_t *st = &d.store[obj];
-        for (size_t i = 0; i < st->n; i++) {
-            free(st->v[i].key);
-            free(st->v[i].id[0]);
-            free(st->v[i].id[1]);
-            ucrm_record_destroy(st->v[i].golden);
-        }
-        free(st->v);
-        demo_index_free(&st->by_key);
-        demo_index_free(&st->by_id[0]);
-        demo_index_free(&st->by_id[1]);
-        free(st->checkpoint[0]);
-        free(st->checkpoint[1]);
-    }
-    free_ids(sc.hs_companies);
-    free_ids(sc.hs_contacts);
-    free_ids(sc.sf_accounts);
-    free_ids(sc.sf_contacts);
+    cleanup(&d, &sc);
     return failed;
 }
