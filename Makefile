@@ -192,6 +192,19 @@ $(CLI_BIN): $(CLI_OBJ) $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIB_LIBS) -lm
 
+# ---------------------------------------------------------------------------------------------------- sync demo
+# examples/sync_demo: an application of the public API (like the CLI: no -Isrc), against the local fake.
+# DEMO_ARGS="--contacts 500" passes options through.
+DEMO_SRC := examples/sync_demo.c examples/demo_util.c
+DEMO_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(DEMO_SRC))
+DEMO_BIN := $(BINOUT)/sync_demo
+$(B)/obj/examples/%.o: examples/%.c build/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CLI_CFLAGS) $(DEP_CFLAGS) -c $< -o $@
+$(DEMO_BIN): $(DEMO_OBJ) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(DEMO_OBJ) $(STATIC) $(LIB_LIBS) -lm
+
 # ---------------------------------------------------------------------------------------------------- tests
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(HELPER_SRC))
@@ -204,7 +217,8 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(HELPER_OBJ) $(STATIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(HELPER_OBJ) $(STATIC) $(TEST_LIBS) $(LIB_LIBS) -lm
 
 .PHONY: tests check check-build
-tests check-build: build/deps-test.ok build/deps-static.ok all $(UNINST_PC) $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) headertest check-symbols
+tests check-build: build/deps-test.ok build/deps-static.ok all $(UNINST_PC) $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) \
+                   $(DEMO_BIN) headertest check-symbols
 
 # TESTS=name1,name2 runs a subset; UCRM_TEST_FILTER is passed through for cmocka's own filtering.
 # SANITIZE=thread runs the threaded cases only: those named *__threads_* in the programs listed here.
@@ -276,8 +290,8 @@ $(B)/tools/gen-confdoc: tests/tools/gen-confdoc.c tests/helpers/confdoc.c tests/
 
 # ---------------------------------------------------------------------------------------------------- demo, bench
 .PHONY: demo bench
-demo:
-	@echo "make demo: the sync demo is coming soon (see issue 'Use it from anywhere')."
+demo: $(FAKE_BIN) $(DEMO_BIN)
+	@sh examples/run_demo.sh $(FAKE_BIN) $(DEMO_BIN) $(DEMO_ARGS)
 
 bench:
 	@echo "make bench: benchmarks are coming soon."

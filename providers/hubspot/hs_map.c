@@ -246,6 +246,42 @@ bool hs_is_system_prop(const hs_obj_t *o, const char *prop) {
     return strcmp(prop, "hs_object_id") == 0 || strcmp(prop, "createdate") == 0 || strcmp(prop, o->modified) == 0;
 }
 
+/* "<field>.<part>" of the compound rows (phone types, address keys), as static strings: change events name a
+ * component this way (provider_int.h, unified_field). */
+static const char *const components[] = {
+    "phone_numbers.work", "phone_numbers.mobile", "phone_numbers.fax", "address.street", "address.city",
+    "address.state", "address.postal_code", "address.country",
+};
+
+static const char *component_name(const char *field, const char *part) {
+    size_t fl = strlen(field);
+    for (size_t i = 0; part && i < UCRM__ARRAY_LEN(components); i++)
+        if (strncmp(components[i], field, fl) == 0 && components[i][fl] == '.' &&
+            strcmp(components[i] + fl + 1, part) == 0)
+            return components[i];
+    return field;
+}
+
+const char *hs_unified_field(void *state, ucrm_object_t object, const char *prop) {
+    const hs_obj_t *o = state && prop ? hs_obj(state, object) : NULL;
+    if (!o)
+        return NULL;
+    const hs_slot_t *s = hs_slot_of(o, prop);
+    if (!s) { /* the properties behind the common fields */
+        if (strcmp(prop, "hs_object_id") == 0)
+            return "id";
+        if (strcmp(prop, "createdate") == 0)
+            return "created_at";
+        return strcmp(prop, o->modified) == 0 ? "updated_at" : NULL;
+    }
+    const hs_row_t *row = &o->rows[s->row];
+    /* one property of a compound field is that component ("city" -> "address.city", "mobilephone" ->
+     * "phone_numbers.mobile"); the two properties behind deal status are the status itself */
+    if (row->conv == HS_C_PHONES || row->conv == HS_C_ADDRESS)
+        return component_name(row->field, row->parts[s->part]);
+    return row->field;
+}
+
 /* ---------------------------------------------------------------------------------------------- selection */
 
 void hs_sel_free(hs_sel_t *sel) {

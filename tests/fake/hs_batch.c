@@ -60,13 +60,13 @@ static void finish(fk_resp_t *rs, cJSON *env, cJSON *errors, int ok_status)
     }
 }
 
+/* An input's id: a string as sent (an upsert key such as an email can be long: never cut it), or a number as
+ * text in buf. */
 static const char *input_id(const cJSON *in, char buf[40])
 {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(in, "id");
-    if (cJSON_IsString(id)) {
-        snprintf(buf, 40, "%.38s", id->valuestring);
-        return buf;
-    }
+    if (cJSON_IsString(id))
+        return id->valuestring;
     if (cJSON_IsNumber(id)) {
         snprintf(buf, 40, "%.0f", id->valuedouble);
         return buf;
