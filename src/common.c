@@ -584,6 +584,77 @@ bool ucrm__decimal_valid(const char *s, size_t len) {
     return i == len && int_digits > 0;
 }
 
+/* ---------------------------------------------------------------------------------------------- base64url */
+
+#include <openssl/evp.h>
+
+char *ucrm__b64url_encode(const void *data, size_t n) {
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const unsigned char *p = data;
+    if (n > (SIZE_MAX - 4) / 4 * 3)
+        return NULL;
+    char *out = ucrm__malloc((n + 2) / 3 * 4 + 1);
+    if (!out)
+        return NULL;
+    char *o = out;
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+        *o++ = tab[v >> 18 & 63];
+        *o++ = tab[v >> 12 & 63];
+        *o++ = tab[v >> 6 & 63];
+        *o++ = tab[v & 63];
+    }
+    if (n - i == 1) {
+        unsigned v = (unsigned)p[i] << 16;
+        *o++ = tab[v >> 18 & 63];
+        *o++ = tab[v >> 12 & 63];
+    } else if (n - i == 2) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
+        *o++ = tab[v >> 18 & 63];
+        *o++ = tab[v >> 12 & 63];
+        *o++ = tab[v >> 6 & 63];
+    }
+    *o = '\0';
+    return out;
+}
+
+char *ucrm__b64url_decode(const char *s, size_t max_len, size_t *outlen) {
+    size_t n = strlen(s);
+    if (n == 0 || n > max_len)
+        return NULL;
+    size_t padded = (n + 3) / 4 * 4;
+    char *in = ucrm__malloc(padded + 1);
+    unsigned char *out = ucrm__malloc(padded / 4 * 3 + 1);
+    if (!in || !out) {
+        ucrm__free(in);
+        ucrm__free(out);
+        return NULL;
+    }
+    for (size_t i = 0; i < padded; i++) {
+        char c = i < n ? s[i] : '=';
+        if (i < n && !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                       c == '_')) {
+            ucrm__free(in);
+            ucrm__free(out);
+            return NULL;
+        }
+        in[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    int len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)padded);
+    ucrm__free(in);
+    if (len < 0) {
+        ucrm__free(out);
+        return NULL;
+    }
+    len -= (int)(padded - n); /* EVP_DecodeBlock counts padding as zero bytes */
+    if (len < 0)
+        len = 0;
+    out[len] = '\0';
+    *outlen = (size_t)len;
+    return (char *)out;
+}
+
 /* ---------------------------------------------------------------------------------------------- random */
 
 uint64_t ucrm__rand64(void) {
