@@ -171,8 +171,15 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(HELPER_OBJ) $(STATIC)
 tests check-build: build/deps-test.ok all $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) headertest check-symbols
 
 # TESTS=name1,name2 runs a subset; UCRM_TEST_FILTER is passed through for cmocka's own filtering.
+# SANITIZE=thread runs the threaded cases only: those named *__threads_* in the programs listed here.
+TSAN_TESTS  ?= test_ratelimit test_auth test_limits_fake
+TSAN_FILTER ?= *__threads_*
+ifeq ($(FLAVOR),tsan)
+  CHECK_ENV = TESTS="$(or $(TESTS),$(TSAN_TESTS))" UCRM_TEST_FILTER="$(or $(UCRM_TEST_FILTER),$(TSAN_FILTER))" \
+              TSAN_OPTIONS="$(or $(TSAN_OPTIONS),halt_on_error=1 second_deadlock_stack=1)"
+endif
 check: check-build
-	@UCRM_FLAVOR=$(FLAVOR) UCRM_BUILD_DIR=$(B) UCRM_BIN_DIR=$(BINOUT) UCRM_LIB_DIR=$(LIBOUT) \
+	@$(CHECK_ENV) UCRM_FLAVOR=$(FLAVOR) UCRM_BUILD_DIR=$(B) UCRM_BIN_DIR=$(BINOUT) UCRM_LIB_DIR=$(LIBOUT) \
 	  UCRM_FAKE_BIN=$(FAKE_BIN) sh tests/tools/run-tests $(TEST_BIN) $(TEST_SH)
 
 # ---------------------------------------------------------------------------------------------------- header and symbols

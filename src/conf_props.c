@@ -197,9 +197,11 @@ const ucrm_prop_t ucrm_props[UCRM_P__COUNT] = {
         /* PROTOCOL.md B4, B8: search 5 requests per second */
         .name = "ratelimit.search.requests", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_INT,
         .def_hubspot = "5", .def_salesforce = "0", .min = 0, .max = 1000000,
-        .desc = "Search requests allowed per ratelimit.search.interval.ms, in a bucket of their own (they also "
-                "count against the main bucket); 0 means no separate limit. HubSpot's search endpoints allow "
-                "5 per second.",
+        .desc = "Search requests allowed per ratelimit.search.interval.ms, in a bucket of their own; 0 means no "
+                "separate limit. HubSpot's search endpoints allow 5 per second and send no rate-limit headers. "
+                "Searches count against the daily budget but not against the main window (HubSpot documents "
+                "the search limit as a separate one); should the provider count them there, its "
+                "X-HubSpot-RateLimit-Remaining header corrects the main window.",
     },
     [UCRM_P_RL_SEARCH_INTERVAL_MS] = {
         .name = "ratelimit.search.interval.ms", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_MS,
@@ -213,20 +215,29 @@ const ucrm_prop_t ucrm_props[UCRM_P__COUNT] = {
         .desc = "Requests allowed per day; 0 means no daily limit. HubSpot private apps: 625,000 on "
                 "Professional, 1,000,000 on Enterprise, 250,000 on Free and Starter (reset at midnight in the "
                 "account's time zone). Salesforce: 100,000 plus an allocation per licence, over a rolling "
-                "24 hours. The provider's usage headers correct the local count.",
+                "24 hours. The provider's usage headers correct the local count (X-HubSpot-RateLimit-Daily-"
+                "Remaining, Sforce-Limit-Info api-usage=N/M). When this key is left unset, the limit the "
+                "provider reports replaces the default; when it is set, it is a cap (the lower of the two "
+                "applies). Counted locally over a rolling 24 hours. Once the share for a priority is used up, "
+                "calls fail at once with UCRM_ERR_QUOTA_EXHAUSTED instead of waiting.",
     },
     [UCRM_P_RL_CONCURRENCY] = {
         /* PROTOCOL.md A10: 25 concurrent long-running requests (5 for Developer/Trial orgs) */
         .name = "ratelimit.concurrency", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_INT,
         .def_hubspot = "0", .def_salesforce = "25", .min = 0, .max = 100000,
-        .desc = "Maximum requests in flight at once for the account; 0 means unlimited. Salesforce allows 25 "
-                "concurrent long-running requests per production org (5 for Developer and Trial orgs).",
+        .desc = "Maximum requests in flight at once for the account (across the clients sharing "
+                "ratelimit.key); 0 means unlimited. Salesforce allows 25 concurrent long-running (20 s or "
+                "more) requests per production org (5 for Developer and Trial orgs) and answers "
+                "REQUEST_LIMIT_EXCEEDED beyond. Whether a request will run long cannot be known before it is "
+                "sent, so the limit applies to every request: 25 in flight is far more than an org's API "
+                "throughput needs for short requests.",
     },
     [UCRM_P_RL_KEY] = {
         .name = "ratelimit.key", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_STRING,
         .desc = "Names the shared budget: every client in the process with the same key draws from one set of "
-                "buckets. Unset or empty, it is derived from the provider and the account identity (never "
-                "from a secret), so clients of the same account share automatically.",
+                "buckets. Unset or empty, it is derived from the provider and the account identity (a digest, "
+                "never a secret in clear), so clients of the same account share automatically. The first "
+                "client created for a key decides the limits; later clients with the same key share them.",
     },
     [UCRM_P_RL_WAIT_MAX_MS] = {
         .name = "ratelimit.wait.max.ms", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_MS,
@@ -238,8 +249,28 @@ const ucrm_prop_t ucrm_props[UCRM_P__COUNT] = {
     [UCRM_P_RL_RESERVE_HIGH_PERCENT] = {
         .name = "ratelimit.reserve.high.percent", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_INT,
         .def = "10", .min = 0, .max = 90,
-        .desc = "Share of every bucket kept for UCRM_PRIORITY_HIGH calls, so that a bulk job cannot starve "
-                "interactive lookups.",
+        .desc = "Share of every bucket (window, search window, daily budget, concurrency) kept for "
+                "UCRM_PRIORITY_HIGH calls, so that a bulk job cannot starve interactive lookups: with 10 and "
+                "190 requests per window, NORMAL and LOW calls use at most 171 slots of a window, HIGH calls "
+                "all 190. A bucket of more than one slot keeps at least one. LOW calls also wait while NORMAL "
+                "calls are waiting.",
+    },
+    [UCRM_P_RL_DAILY_RECHECK_MS] = {
+        .name = "ratelimit.daily.recheck.ms", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_MS,
+        .def = "60000", .min = 100, .max = MS_DAY,
+        .desc = "Once the provider's usage figures say the daily budget is used up, calls fail at once with "
+                "UCRM_ERR_QUOTA_EXHAUSTED, except one request this long after the provider's last figures, whose "
+                "answer tells whether the budget has freed (Salesforce's day is rolling; HubSpot's resets at "
+                "midnight in the account's time zone).",
+    },
+    [UCRM_P_RL_HEADROOM] = {
+        .name = "ratelimit.headroom", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_INT,
+        .def = "0", .min = 0, .max = 1000,
+        .desc = "Slots of the main window never used, as a safety margin against requests made outside this "
+                "process's knowledge. The limiter counts a request from the moment it is sent until one "
+                "window after its response arrived, so it cannot overrun a rolling window that the provider "
+                "counts on arrival; the provider's X-HubSpot-RateLimit-Remaining header accounts for other "
+                "users of the account.",
     },
 
     /* ------------------------------------------------------------------------------------ logging, build */

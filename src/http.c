@@ -7,6 +7,7 @@
 #include "error_int.h"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,8 +52,12 @@ const char *ucrm_hdrs__get(const ucrm_hdrs_t *h, const char *name) {
 
 static void hdrs_clear(ucrm_hdrs_t *h) {
     for (size_t i = 0; i < h->n; i++) {
+        /* Request headers carry the bearer token: wipe credentials before the memory goes back. */
+        if (strcasecmp(h->v[i].name, "Authorization") == 0)
+            ucrm__free_secret(h->v[i].value);
+        else
+            ucrm__free(h->v[i].value);
         ucrm__free(h->v[i].name);
-        ucrm__free(h->v[i].value);
     }
     h->n = 0;
 }
@@ -84,6 +89,14 @@ void ucrm_resp__free(ucrm_resp_t *r) {
 }
 
 const char *ucrm_resp__header(const ucrm_resp_t *r, const char *name) { return ucrm_hdrs__get(&r->headers, name); }
+
+/* Frees a header list after wiping its lines (the Authorization line holds the bearer token). */
+static void slist_free_wiped(struct curl_slist *l) {
+    for (struct curl_slist *p = l; p; p = p->next)
+        if (p->data)
+            OPENSSL_cleanse(p->data, strlen(p->data));
+    curl_slist_free_all(l);
+}
 
 /* ---------------------------------------------------------------------------------------------- global init */
 
@@ -367,6 +380,8 @@ ucrm_err_t ucrm_http__send(ucrm_http_t *h, const ucrm_http_request_t *req, ucrm_
         ucrm_buf_t line = UCRM_BUF_INIT;
         ucrm_buf__printf(&line, "%s: %s", req->headers->v[i].name, req->headers->v[i].value);
         struct curl_slist *nl = line.oom ? NULL : curl_slist_append(hl, line.ptr);
+        if (line.ptr)
+            OPENSSL_cleanse(line.ptr, line.cap); /* may hold the bearer token */
         ucrm_buf__free(&line);
         if (!nl)
             oom = true;
@@ -375,7 +390,7 @@ ucrm_err_t ucrm_http__send(ucrm_http_t *h, const ucrm_http_request_t *req, ucrm_
     }
     struct curl_slist *nl = oom ? NULL : curl_slist_append(hl, "Expect:"); /* no 100-continue round trip */
     if (!nl) {
-        curl_slist_free_all(hl);
+        slist_free_wiped(hl);
         checkin(h, c, 0);
         set_failure(resp, UCRM_ERR_NOMEM, UCRM_HTTP_NOT_SENT, "out of memory building headers");
         return resp->failure;
@@ -435,7 +450,7 @@ ucrm_err_t ucrm_http__send(ucrm_http_t *h, const ucrm_http_request_t *req, ucrm_
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, NULL);
-    curl_slist_free_all(hl);
+    slist_free_wiped(hl);
     if (cc != CURLE_OK && cc != CURLE_HTTP_RETURNED_ERROR) {
         /* The connection may be in an unknown state: don't keep the handle's connections around. */
         curl_easy_cleanup(c);

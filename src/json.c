@@ -3,6 +3,8 @@
  */
 #include "json_int.h"
 
+#include <openssl/crypto.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,4 +87,24 @@ bool ucrm_json__form_add(ucrm_buf_t *body, const char *key, const char *value) {
     ucrm_buf__urlencode(body, key, strlen(key));
     ucrm_buf__putc(body, '=');
     return ucrm_buf__urlencode(body, value, strlen(value));
+}
+
+static void wipe_strings(cJSON *j) {
+    for (; j; j = j->next) {
+        if (j->valuestring)
+            OPENSSL_cleanse(j->valuestring, strlen(j->valuestring));
+        if (j->string && !(j->type & cJSON_StringIsConst))
+            OPENSSL_cleanse(j->string, strlen(j->string));
+        wipe_strings(j->child);
+    }
+}
+
+void ucrm_json__delete_secret(cJSON *j) {
+    if (!j)
+        return;
+    cJSON *next = j->next;
+    j->next = NULL; /* only this item and its children */
+    wipe_strings(j);
+    j->next = next;
+    cJSON_Delete(j);
 }

@@ -21,6 +21,9 @@ bool ucrm_json__bool(const cJSON *obj, const char *key, bool *out);
  * 17 significant digits). Exact for any decimal with at most 15 significant digits. Returns false for
  * NaN/infinity. */
 bool ucrm_json__num_text(double v, char out[40]);
+/* cJSON_Delete() after wiping every key and string value (OPENSSL_cleanse): for parsed token responses, whose
+ * strings hold access and refresh tokens. NULL is ignored. */
+void ucrm_json__delete_secret(cJSON *j);
 /* Appends key=value to an application/x-www-form-urlencoded body ('&' first when the body is not empty). */
 bool ucrm_json__form_add(ucrm_buf_t *body, const char *key, const char *value);
 

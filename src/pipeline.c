@@ -8,6 +8,7 @@
 #include "reqopts_int.h"
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 
 /* An attempt is not started with less time than this left in the call's budget: it could only time out. */
@@ -77,9 +78,9 @@ static void path_of(const char *url, char *out, size_t outsz) {
 }
 
 static void observe(ucrm_call_t *call, const ucrm_req_t *req, const char *path, const ucrm_resp_t *resp,
-                    int attempt, int64_t wait_us, ucrm_err_t err) {
+                    int attempt, int64_t wait_us, ucrm_err_t err, bool rate_limited) {
     ucrm_client_t *c = call->client;
-    ucrm_stats__attempt(c->stats, call->op, resp->status, err, resp->elapsed_us, wait_us);
+    ucrm_stats__attempt(c->stats, call->op, resp->status, err, resp->elapsed_us, wait_us, rate_limited);
     if (c->conf->observer_cb) {
         ucrm_request_info_t info = {req->method, path, call->op, resp->status, attempt, resp->elapsed_us,
                                     wait_us, err};
@@ -171,150 +172,205 @@ static ucrm_error_t *transport_error(const ucrm_req_t *req, const ucrm_resp_t *r
 
 /* ---------------------------------------------------------------------------------------------- exec */
 
+/* What the limiter should make of an attempt that ended with this response. */
+static ucrm_rl_outcome_t rl_outcome(ucrm_err_t trc, const ucrm_resp_t *resp, const ucrm_errclass_t *cls) {
+    if (trc != UCRM_OK)
+        return resp->sent == UCRM_HTTP_NOT_SENT ? UCRM_RL_NOT_SENT : UCRM_RL_SENT;
+    if (cls && cls->quota_exhausted)
+        return UCRM_RL_QUOTA;
+    if (cls && cls->rate_limited)
+        return UCRM_RL_RATE_LIMITED;
+    return UCRM_RL_SENT;
+}
+
+/* State of one ucrm_call__exec() across its attempts. */
+typedef struct exec_state {
+    ucrm_buf_t bearer, base, url;
+    ucrm_hdrs_t hdrs;
+    char path[256];
+    bool replayed_auth;
+    ucrm_priority_t prio;
+    int64_t max_wait;
+} exec_state_t;
+
+/* Stages 1 and 2: a limiter slot and a token. On failure the error is in call->errp and no slot is held. */
+static ucrm_err_t prepare_attempt(ucrm_call_t *call, ucrm_req_t *req, exec_state_t *x, ucrm_rl_ticket_t *ticket,
+                                  bool *took_slot, int64_t *wait_us, uint64_t *gen) {
+    ucrm_client_t *c = call->client;
+    ucrm_err_t rc = UCRM_OK;
+    *took_slot = false;
+    if (req->bucket != UCRM_BUCKET_NONE && c->limiter) {
+        rc = ucrm_limiter__acquire(c->limiter, ticket, req->bucket, x->prio, x->max_wait, call->deadline_us,
+                                   wait_us, call->errp);
+        if (rc < 0)
+            goto fail;
+        *took_slot = true;
+    }
+    if (!(req->flags & UCRM_REQ_NO_AUTH)) {
+        ucrm_buf__reset(&x->bearer);
+        ucrm_buf__reset(&x->base);
+        if ((rc = ucrm_auth__ensure(call, &x->bearer, &x->base, gen)) < 0)
+            goto fail;
+    }
+    rc = build_http(call, req, &x->base, (req->flags & UCRM_REQ_NO_AUTH) ? NULL : &x->bearer, &x->url, &x->hdrs);
+    if (rc < 0)
+        goto fail;
+    path_of(x->url.ptr, x->path, sizeof x->path);
+    return UCRM_OK;
+fail:
+    if (*took_slot)
+        ucrm_limiter__done(c->limiter, ticket, NULL, UCRM_RL_NOT_SENT, 0);
+    *took_slot = false;
+    if (call->errp && *call->errp && is_write(req) && !(*call->errp)->is_static)
+        ucrm_error__set_write_state(*call->errp, UCRM_WRITE_NOT_APPLIED);
+    return rc;
+}
+
+/* Stage 6: whether to try again and how long to sleep first (ms). A rate-limit answer is waited out in the
+ * limiter (it keeps the bucket closed until the provider's window reopens, and the wait counts against
+ * ratelimit.wait.max.ms), so the pipeline itself does not sleep for it; without a limiter it sleeps. */
+static bool next_attempt(ucrm_call_t *call, const exec_state_t *x, int attempt, bool retriable, bool rate_limited,
+                         bool took_slot, int64_t retry_after, int64_t *delay) {
+    ucrm_client_t *c = call->client;
+    *delay = 0;
+    if (!retriable || attempt > c->retry_max)
+        return false;
+    int64_t wait = backoff_ms(c, attempt);
+    if (retry_after > wait)
+        wait = retry_after;
+    if (ucrm__mono_us() + wait * 1000 + MIN_ATTEMPT_US >= call->deadline_us)
+        return false;
+    if (rate_limited && took_slot) {
+        if (x->max_wait >= 0 && retry_after > x->max_wait)
+            return false; /* the provider asked for longer than the caller accepts to wait */
+        return true;
+    }
+    *delay = wait;
+    return true;
+}
+
+/* Stage 3: the transport request from the prepared URL and headers, within the call's budget. */
+static ucrm_err_t send_attempt(ucrm_call_t *call, const ucrm_req_t *req, exec_state_t *x, ucrm_resp_t *resp) {
+    ucrm_client_t *c = call->client;
+    int64_t left_ms = (call->deadline_us - ucrm__mono_us()) / 1000;
+    int64_t timeout = c->timeout_ms < left_ms ? c->timeout_ms : left_ms;
+    if (timeout < 1)
+        timeout = 1;
+    ucrm_http_request_t hr = {req->method, x->url.ptr, &x->hdrs, req->body.ptr, req->body.len, timeout,
+                              c->connect_timeout_ms < timeout ? c->connect_timeout_ms : timeout};
+    return send(c, &hr, resp);
+}
+
+/* Stage 5 for an HTTP error: the adapter's error and classification, the write state, and whether the request
+ * may be repeated (a create only when the provider provably did not act on it). */
+static ucrm_error_t *classify(ucrm_call_t *call, const ucrm_req_t *req, const ucrm_resp_t *resp,
+                              ucrm_errclass_t *cls, bool *retriable) {
+    ucrm_client_t *c = call->client;
+    ucrm_error_t *e = c->provider->parse_error(c->pstate, req, resp, cls);
+    bool provably_not_applied = cls->rate_limited || cls->quota_exhausted || cls->not_received ||
+                                cls->auth_expired || resp->status < 500;
+    *retriable = (cls->retriable || cls->rate_limited) && !cls->quota_exhausted &&
+                 (req->retry != UCRM_RETRY_UNSAFE || provably_not_applied);
+    if (is_write(req) && !e->is_static)
+        ucrm_error__set_write_state(e, provably_not_applied ? UCRM_WRITE_NOT_APPLIED : UCRM_WRITE_UNKNOWN);
+    ucrm_error__set_retry(e, *retriable, cls->retry_after_ms);
+    return e;
+}
+
+/* A rejected token: refresh once and replay (true), unless this call already did or nothing can be refreshed
+ * (a static token: the error then says what to do). */
+static bool replay_after_401(ucrm_call_t *call, const ucrm_req_t *req, exec_state_t *x, const ucrm_errclass_t *cls,
+                             uint64_t gen, ucrm_error_t *e) {
+    if (!cls->auth_expired || (req->flags & UCRM_REQ_NO_AUTH) || x->replayed_auth)
+        return false;
+    if (ucrm_auth__rejected(call, gen) != UCRM_OK) {
+        if (!e->is_static)
+            ucrm_error__set_message(e, "%s (the access token cannot be refreshed: a static token needs replacing, "
+                                       "see ucrm_client_set_token)", e->message);
+        return false;
+    }
+    x->replayed_auth = true;
+    return true;
+}
+
+/* Gives up: the final error, or for passthrough the final response whatever its status. */
+static ucrm_err_t give_up(ucrm_call_t *call, const ucrm_req_t *req, const ucrm_resp_t *resp, ucrm_error_t *e,
+                          bool retriable, int attempt) {
+    if (req->flags & UCRM_REQ_RAW && resp->status) {
+        ucrm_error_destroy(e);
+        return UCRM_OK;
+    }
+    if (retriable && attempt > call->client->retry_max && !e->is_static)
+        ucrm_error__set_message(e, "%s (gave up after %d attempts)", e->message, attempt);
+    return ucrm__give(call->errp, e);
+}
+
 ucrm_err_t ucrm_call__exec(ucrm_call_t *call, ucrm_req_t *req, ucrm_resp_t *resp) {
     ucrm_client_t *c = call->client;
-    const ucrm_provider_t *prov = c->provider;
-    ucrm_buf_t bearer = UCRM_BUF_INIT, base = UCRM_BUF_INIT, url = UCRM_BUF_INIT;
-    ucrm_hdrs_t hdrs = {0};
-    char path[256];
-    bool replayed_auth = false;
+    exec_state_t x = {UCRM_BUF_INIT, UCRM_BUF_INIT, UCRM_BUF_INIT, {0}, "", false, UCRM_PRIORITY_NORMAL, 0};
     ucrm_err_t rc = UCRM_OK;
-    ucrm_priority_t prio = ucrm_reqopts__priority(call->opts);
-    int64_t max_wait = ucrm_reqopts__max_wait_ms(call->opts);
-    if (max_wait < 0)
-        max_wait = c->wait_max_ms;
+    x.prio = ucrm_reqopts__priority(call->opts);
+    x.max_wait = ucrm_reqopts__max_wait_ms(call->opts);
+    if (x.max_wait < 0)
+        x.max_wait = c->wait_max_ms;
 
     for (int attempt = 1;; attempt++) {
-        ucrm_error_t *e = NULL;
-        bool retriable = false, rate_limited = false;
-        int64_t retry_after = 0, wait_us = 0;
+        bool retriable = false, took_slot = false;
+        int64_t wait_us = 0;
+        uint64_t gen = 0;
+        ucrm_rl_ticket_t ticket;
         ucrm_resp__reset(resp);
-        ucrm_hdrs__free(&hdrs);
-
+        ucrm_hdrs__free(&x.hdrs);
         if (ucrm__mono_us() + MIN_ATTEMPT_US >= call->deadline_us) {
             rc = ucrm__fail(call->errp, UCRM_ERR_TIMEOUT, "%s: the call's time budget ran out before attempt %d",
                             call->op, attempt);
             break;
         }
-        /* 1. rate limiter */
-        bool took_slot = false;
-        if (req->bucket != UCRM_BUCKET_NONE && c->limiter) {
-            rc = ucrm_limiter__acquire(c->limiter, req->bucket, prio, max_wait, call->deadline_us, &wait_us,
-                                       call->errp);
-            if (rc < 0) {
-                if (call->errp && *call->errp && is_write(req))
-                    ucrm_error__set_write_state(*call->errp, UCRM_WRITE_NOT_APPLIED);
-                break;
-            }
-            took_slot = true;
-        }
-        /* 2. auth */
-        uint64_t gen = 0;
-        if (!(req->flags & UCRM_REQ_NO_AUTH)) {
-            ucrm_buf__reset(&bearer);
-            ucrm_buf__reset(&base);
-            rc = ucrm_auth__ensure(call, &bearer, &base, &gen);
-            if (rc < 0) {
-                if (took_slot)
-                    ucrm_limiter__done(c->limiter, req->bucket, NULL, false, 0);
-                if (call->errp && *call->errp && is_write(req))
-                    ucrm_error__set_write_state(*call->errp, UCRM_WRITE_NOT_APPLIED);
-                break;
-            }
-        }
-        rc = build_http(call, req, &base, (req->flags & UCRM_REQ_NO_AUTH) ? NULL : &bearer, &url, &hdrs);
-        if (rc < 0) {
-            if (took_slot)
-                ucrm_limiter__done(c->limiter, req->bucket, NULL, false, 0);
+        /* 1. rate limiter, 2. auth, 3. send */
+        if ((rc = prepare_attempt(call, req, &x, &ticket, &took_slot, &wait_us, &gen)) < 0)
             break;
-        }
-        path_of(url.ptr, path, sizeof path);
-
-        /* 3. send */
-        int64_t left_ms = (call->deadline_us - ucrm__mono_us()) / 1000;
-        int64_t timeout = c->timeout_ms < left_ms ? c->timeout_ms : left_ms;
-        if (timeout < 1)
-            timeout = 1;
-        ucrm_http_request_t hr = {req->method, url.ptr, &hdrs, req->body.ptr, req->body.len, timeout,
-                                  c->connect_timeout_ms < timeout ? c->connect_timeout_ms : timeout};
-        ucrm_err_t trc = send(c, &hr, resp);
-
+        ucrm_err_t trc = send_attempt(call, req, &x, resp);
         /* 4. usage back into the limiter, 5. classify */
         ucrm_usage_t usage = {0};
-        if (trc == UCRM_OK && prov->read_usage)
-            prov->read_usage(c->pstate, resp, &usage);
-        if (trc != UCRM_OK) {
-            e = transport_error(req, resp, &retriable);
-        } else if (resp->status < 400) {
+        ucrm_errclass_t cls = {0};
+        if (trc == UCRM_OK && c->provider->read_usage)
+            c->provider->read_usage(c->pstate, resp, &usage);
+        if (trc == UCRM_OK && resp->status < 400) {
             if (took_slot)
-                ucrm_limiter__done(c->limiter, req->bucket, &usage, false, 0);
-            observe(call, req, path, resp, attempt, wait_us, UCRM_OK);
+                ucrm_limiter__done(c->limiter, &ticket, &usage, UCRM_RL_SENT, 0);
+            observe(call, req, x.path, resp, attempt, wait_us, UCRM_OK, false);
             rc = UCRM_OK;
             break;
-        } else {
-            ucrm_errclass_t cls = {0};
-            e = prov->parse_error(c->pstate, req, resp, &cls);
-            rate_limited = cls.rate_limited;
-            retry_after = cls.retry_after_ms;
-            if (cls.rate_limited)
-                ucrm_stats__event(c->stats, UCRM_STAT_429);
-            if (cls.auth_expired && !(req->flags & UCRM_REQ_NO_AUTH) && !replayed_auth &&
-                ucrm_auth__rejected(call, gen) == UCRM_OK) {
-                /* refresh once and replay, without backoff */
-                if (took_slot)
-                    ucrm_limiter__done(c->limiter, req->bucket, &usage, false, 0);
-                observe(call, req, path, resp, attempt, wait_us, e->code);
-                ucrm_error_destroy(e);
-                replayed_auth = true;
-                attempt--; /* the replay is not a retry */
-                continue;
-            }
-            bool provably_not_applied = cls.rate_limited || cls.quota_exhausted || cls.not_received ||
-                                        cls.auth_expired || resp->status < 500;
-            retriable = (cls.retriable || cls.rate_limited) && !cls.quota_exhausted &&
-                        (req->retry != UCRM_RETRY_UNSAFE || provably_not_applied);
-            if (is_write(req) && !e->is_static)
-                ucrm_error__set_write_state(e, provably_not_applied ? UCRM_WRITE_NOT_APPLIED : UCRM_WRITE_UNKNOWN);
-            ucrm_error__set_retry(e, retriable, retry_after);
         }
+        ucrm_error_t *e = trc != UCRM_OK ? transport_error(req, resp, &retriable)
+                                         : classify(call, req, resp, &cls, &retriable);
         if (took_slot)
-            ucrm_limiter__done(c->limiter, req->bucket, trc == UCRM_OK ? &usage : NULL, rate_limited, retry_after);
-        observe(call, req, path, resp, attempt, wait_us, e->code);
-
-        /* 6. retry? */
-        bool give_up = !retriable || attempt > c->retry_max;
-        int64_t delay = 0;
-        if (!give_up) {
-            delay = backoff_ms(c, attempt);
-            if (retry_after > delay)
-                delay = retry_after;
-            if (ucrm__mono_us() + delay * 1000 + MIN_ATTEMPT_US >= call->deadline_us)
-                give_up = true;
+            ucrm_limiter__done(c->limiter, &ticket, trc == UCRM_OK ? &usage : NULL,
+                               rl_outcome(trc, resp, trc == UCRM_OK ? &cls : NULL), cls.retry_after_ms);
+        observe(call, req, x.path, resp, attempt, wait_us, e->code, cls.rate_limited);
+        if (trc == UCRM_OK && replay_after_401(call, req, &x, &cls, gen, e)) {
+            ucrm_error_destroy(e);
+            attempt--; /* the replay is not a retry; no backoff */
+            continue;
         }
-        if (give_up) {
-            if (req->flags & UCRM_REQ_RAW && resp->status) {
-                /* passthrough: the caller gets the final response, whatever its status */
-                ucrm_error_destroy(e);
-                rc = UCRM_OK;
-            } else {
-                if (retriable && attempt > c->retry_max && !e->is_static)
-                    ucrm_error__set_message(e, "%s (gave up after %d attempts)", e->message, attempt);
-                rc = ucrm__give(call->errp, e);
-            }
+        /* 6. retry? */
+        int64_t delay = 0;
+        if (!next_attempt(call, &x, attempt, retriable, cls.rate_limited, took_slot, cls.retry_after_ms, &delay)) {
+            rc = give_up(call, req, resp, e, retriable, attempt);
             break;
         }
         ucrm_error_destroy(e);
-        ucrm_stats__event(c->stats, UCRM_STAT_RETRY);
+        ucrm_stats__retry(c->stats, call->op);
         ucrm_client__log(c, UCRM_LOG_INFO, "retry", "%s %s: attempt %d failed (status %d), retrying in %lld ms",
-                         req->method, path, attempt, resp->status, (long long)delay);
+                         req->method, x.path, attempt, resp->status, (long long)delay);
         ucrm__sleep_ms(delay);
     }
-    ucrm_hdrs__free(&hdrs);
-    ucrm_buf__free(&url);
-    if (bearer.ptr)
-        memset(bearer.ptr, 0, bearer.cap);
-    ucrm_buf__free(&bearer);
-    ucrm_buf__free(&base);
+    ucrm_hdrs__free(&x.hdrs);
+    ucrm_buf__free(&x.url);
+    if (x.bearer.ptr)
+        OPENSSL_cleanse(x.bearer.ptr, x.bearer.cap);
+    ucrm_buf__free(&x.bearer);
+    ucrm_buf__free(&x.base);
     return rc;
 }
 

@@ -158,5 +158,7 @@ const ucrm_conf_t *ucrm_call__conf(const ucrm_call_t *call);
 
 /* Token helpers for adapters and auth.c. */
 void ucrm_token__clear(ucrm_token_t *t); /* wipes secrets and frees */
+/* token_parse implementations free their parsed tree with ucrm_json__delete_secret() (json_int.h). */
+
 
 #endif /* UCRM_PROVIDER_INT_H */

@@ -68,7 +68,9 @@ static double hist_pct(const hist_t *h, double p) {
 typedef struct op_stats {
     const char *op; /* static string */
     uint64_t calls, errors;
-    hist_t lat;
+    uint64_t attempts, retries, rate_limited;
+    int64_t wait_us;
+    hist_t lat; /* whole calls */
 } op_stats_t;
 
 typedef struct code_count {
@@ -89,10 +91,11 @@ struct ucrm_stats {
     size_t nerrors;
     status_count_t status[MAX_STATUS];
     size_t nstatus;
-    uint64_t attempts;
+    uint64_t attempts, retries, rate_limited;
     uint64_t events[UCRM_STAT__COUNT];
     int64_t wait_us_total;
-    hist_t all;
+    hist_t all;  /* whole calls */
+    hist_t http; /* single attempts, time on the wire */
 };
 
 ucrm_stats_t *ucrm_stats__new(void) {
@@ -120,13 +123,19 @@ static op_stats_t *op_slot(ucrm_stats_t *s, const char *op) {
 }
 
 void ucrm_stats__attempt(ucrm_stats_t *s, const char *op, int status, ucrm_err_t err, int64_t elapsed_us,
-                         int64_t limiter_wait_us) {
-    (void)op;
+                         int64_t limiter_wait_us, bool rate_limited) {
     (void)err;
-    (void)elapsed_us;
     pthread_mutex_lock(&s->lock);
     s->attempts++;
     s->wait_us_total += limiter_wait_us;
+    s->rate_limited += rate_limited;
+    hist_add(&s->http, elapsed_us);
+    op_stats_t *o = op_slot(s, op);
+    if (o) {
+        o->attempts++;
+        o->rate_limited += rate_limited;
+        o->wait_us += limiter_wait_us;
+    }
     size_t i = 0;
     while (i < s->nstatus && s->status[i].status != status)
         i++;
@@ -159,6 +168,15 @@ void ucrm_stats__call(ucrm_stats_t *s, const char *op, ucrm_err_t result, int64_
     pthread_mutex_unlock(&s->lock);
 }
 
+void ucrm_stats__retry(ucrm_stats_t *s, const char *op) {
+    pthread_mutex_lock(&s->lock);
+    s->retries++;
+    op_stats_t *o = op_slot(s, op);
+    if (o)
+        o->retries++;
+    pthread_mutex_unlock(&s->lock);
+}
+
 void ucrm_stats__event(ucrm_stats_t *s, ucrm_stat_event_t ev) {
     if ((unsigned)ev >= UCRM_STAT__COUNT)
         return;
@@ -177,8 +195,12 @@ void ucrm_stats__json(ucrm_stats_t *s, ucrm_buf_t *b) {
     ucrm_buf__puts(b, "\"calls\":{");
     for (size_t i = 0; i < s->nops; i++) {
         const op_stats_t *o = &s->ops[i];
-        ucrm_buf__printf(b, "%s\"%s\":{\"count\":%llu,\"errors\":%llu,", i ? "," : "", o->op,
-                         (unsigned long long)o->calls, (unsigned long long)o->errors);
+        ucrm_buf__printf(b,
+                         "%s\"%s\":{\"count\":%llu,\"errors\":%llu,\"attempts\":%llu,\"retries\":%llu,"
+                         "\"rate_limited_429\":%llu,\"limiter_wait_ms\":%.3f,",
+                         i ? "," : "", o->op, (unsigned long long)o->calls, (unsigned long long)o->errors,
+                         (unsigned long long)o->attempts, (unsigned long long)o->retries,
+                         (unsigned long long)o->rate_limited, (double)o->wait_us / 1000.0);
         lat_json(b, &o->lat);
         ucrm_buf__putc(b, '}');
     }
@@ -187,10 +209,12 @@ void ucrm_stats__json(ucrm_stats_t *s, ucrm_buf_t *b) {
         ucrm_buf__printf(b, "%s\"%s\":%llu", i ? "," : "", ucrm_err_name(s->errors[i].code),
                          (unsigned long long)s->errors[i].n);
     ucrm_buf__printf(b, "},\"http\":{\"attempts\":%llu,\"retries\":%llu,\"rate_limited_429\":%llu,\"status\":{",
-                     (unsigned long long)s->attempts, (unsigned long long)s->events[UCRM_STAT_RETRY],
-                     (unsigned long long)s->events[UCRM_STAT_429]);
+                     (unsigned long long)s->attempts, (unsigned long long)s->retries,
+                     (unsigned long long)s->rate_limited);
     for (size_t i = 0; i < s->nstatus; i++)
         ucrm_buf__printf(b, "%s\"%d\":%llu", i ? "," : "", s->status[i].status, (unsigned long long)s->status[i].n);
+    ucrm_buf__puts(b, "},\"latency\":{");
+    lat_json(b, &s->http);
     ucrm_buf__printf(b, "}},\"token_refreshes\":%llu,\"token_refresh_failures\":%llu,\"limiter_wait_ms\":%.3f,"
                         "\"latency\":{",
                      (unsigned long long)s->events[UCRM_STAT_REFRESH],

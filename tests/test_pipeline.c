@@ -40,6 +40,8 @@ static void fx_client(fx_t *f, const char *const *extra) {
     conf_set_ok(f->conf, "provider", "hubspot");
     conf_set_ok(f->conf, "retry.backoff.ms", "1");
     conf_set_ok(f->conf, "retry.backoff.max.ms", "4");
+    /* a 429 without a usable Retry-After drains the limiter for one interval: keep it short here */
+    conf_set_ok(f->conf, "ratelimit.interval.ms", "50");
     bool has_auth = false;
     for (size_t i = 0; extra && extra[i]; i += 2) {
         conf_set_ok(f->conf, extra[i], extra[i + 1]);
@@ -595,6 +597,157 @@ static void test_pipeline__delete_and_upsert(void **state) {
     ucrm_record_destroy(r);
 }
 
+typedef struct waitobs {
+    int n;
+    int64_t wait_us[8], elapsed_us[8];
+    int status[8];
+} waitobs_t;
+
+static void on_wait(const ucrm_request_info_t *info, void *opaque) {
+    waitobs_t *o = opaque;
+    if (o->n < 8) {
+        o->wait_us[o->n] = ucrm_request_info_limiter_wait_us(info);
+        o->elapsed_us[o->n] = ucrm_request_info_elapsed_us(info);
+        o->status[o->n] = ucrm_request_info_status(info);
+        o->n++;
+    }
+}
+
+/* A client whose limiter allows `requests` per `interval_ms`, with an observer. */
+static void fx_limited(fx_t *f, const char *requests, const char *interval_ms, waitobs_t *obs, const char *key) {
+    f->s = script_new();
+    f->conf = ucrm_conf_new();
+    conf_set_ok(f->conf, "provider", "hubspot");
+    conf_set_ok(f->conf, "auth.access.token", "tok");
+    conf_set_ok(f->conf, "retry.backoff.ms", "1");
+    conf_set_ok(f->conf, "ratelimit.requests", requests);
+    conf_set_ok(f->conf, "ratelimit.interval.ms", interval_ms);
+    conf_set_ok(f->conf, "ratelimit.reserve.high.percent", "0");
+    conf_set_ok(f->conf, "ratelimit.key", key);
+    ucrm_conf_set_request_observer(f->conf, on_wait, obs);
+    script_install(f->s, f->conf);
+    assert_int_equal(ucrm_client_new(&f->c, f->conf, NULL), UCRM_OK);
+}
+
+static long op_stat(ucrm_client_t *c, const char *op, const char *member) {
+    char *js = NULL;
+    assert_int_equal(ucrm_client_stats_json(c, &js, NULL), UCRM_OK);
+    cJSON *j = cJSON_Parse(js);
+    ucrm_free(js);
+    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "calls"), op), member);
+    long r = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+    cJSON_Delete(j);
+    return r;
+}
+
+static void test_pipeline__observer_limiter_wait_is_not_wire_time(void **state) {
+    fx_t *f = *state;
+    waitobs_t obs = {0};
+    fx_limited(f, "1", "300", &obs, "p-wait");
+    script_expect(f->s, "GET", "/objects/contact/42", NULL, 200, NULL, CONTACT_42);
+    script_expect(f->s, "GET", "/objects/contact/42", NULL, 200, NULL, CONTACT_42);
+    ucrm_record_t *r = NULL;
+    assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, "42", NULL, &r, NULL), UCRM_OK);
+    ucrm_record_destroy(r);
+    assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, "42", NULL, &r, NULL), UCRM_OK);
+    ucrm_record_destroy(r);
+    assert_int_equal(obs.n, 2);
+    assert_int_equal(obs.wait_us[0], 0);
+    assert_true(obs.wait_us[1] >= 250000); /* one slot per 300 ms */
+    assert_true(obs.elapsed_us[1] < 200000); /* the wait is not time on the wire */
+    assert_true(op_stat(f->c, "get", "limiter_wait_ms") >= 250);
+    assert_int_equal(op_stat(f->c, "get", "attempts"), 2);
+}
+
+static void test_pipeline__rate_limited_answer_waits_in_the_limiter(void **state) {
+    fx_t *f = *state;
+    waitobs_t obs = {0};
+    fx_limited(f, "100", "400", &obs, "p-drain");
+    /* a 429 without Retry-After: the bucket stays closed for one interval, and the retry waits for it there */
+    script_expect(f->s, "POST", "/objects/contact", "*", 429, NULL, "{\"error\":\"RATE\"}");
+    script_expect(f->s, "POST", "/objects/contact", "*", 201, NULL, "{\"id\":\"8\"}");
+    ucrm_record_t *r = new_contact("drain@example.com");
+    assert_int_equal(ucrm_create(f->c, r, NULL, NULL), UCRM_OK); /* a 429 proves the create was not received */
+    assert_string_equal(ucrm_record_id(r), "8");
+    ucrm_record_destroy(r);
+    assert_int_equal(obs.n, 2);
+    assert_int_equal(obs.status[0], 429);
+    assert_true(obs.wait_us[1] >= 350000);
+    assert_int_equal(op_stat(f->c, "create", "rate_limited_429"), 1);
+    assert_int_equal(op_stat(f->c, "create", "retries"), 1);
+    assert_int_equal(op_stat(f->c, "create", "count"), 1);
+}
+
+static void test_pipeline__fail_fast_when_the_wait_is_too_long(void **state) {
+    fx_t *f = *state;
+    waitobs_t obs = {0};
+    fx_limited(f, "1", "5000", &obs, "p-failfast");
+    script_expect(f->s, "GET", "/objects/contact/42", NULL, 200, NULL, CONTACT_42);
+    ucrm_record_t *r = NULL;
+    assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, "42", NULL, &r, NULL), UCRM_OK);
+    ucrm_record_destroy(r);
+    ucrm_reqopts_t *o = NULL;
+    ucrm_reqopts_new(&o);
+    ucrm_reqopts_set_max_wait_ms(o, 100);
+    ucrm_error_t *e = NULL;
+    r = new_contact("late@example.com");
+    assert_int_equal(ucrm_create(f->c, r, o, &e), UCRM_ERR_RATE_LIMITED);
+    assert_int_equal(ucrm_error_write_state(e), UCRM_WRITE_NOT_APPLIED);
+    assert_int_equal(ucrm_error_is_retriable(e), 1);
+    assert_true(ucrm_error_retry_after_ms(e) > 4000);
+    assert_int_equal(script_requests(f->s), 1); /* nothing sent */
+    assert_int_equal(obs.n, 1);                  /* and no attempt to observe */
+    ucrm_error_destroy(e);
+    ucrm_record_destroy(r);
+    ucrm_reqopts_destroy(o);
+}
+
+static void test_pipeline__locked_create_is_retried(void **state) {
+    fx_t *f = *state;
+    fx_client(f, NULL);
+    /* lock contention (Salesforce UNABLE_TO_LOCK_ROW, HubSpot 423) is a 4xx: the create was refused, so it is
+     * retried even though creates are otherwise not repeated */
+    script_expect(f->s, "POST", "/objects/contact", "*", 400, NULL, "{\"error\":\"LOCKED\"}");
+    script_expect(f->s, "POST", "/objects/contact", "*", 201, NULL, "{\"id\":\"9\"}");
+    ucrm_record_t *r = new_contact("locked@example.com");
+    assert_int_equal(ucrm_create(f->c, r, NULL, NULL), UCRM_OK);
+    assert_string_equal(ucrm_record_id(r), "9");
+    ucrm_record_destroy(r);
+}
+
+static void test_pipeline__retry_after_without_limiter(void **state) {
+    fx_t *f = *state;
+    const char *extra[] = {"ratelimit.enable", "false", NULL};
+    fx_client(f, extra);
+    script_expect(f->s, "GET", "/objects/contact/42", NULL, 429, "Retry-After: 1", "{\"error\":\"RATE\"}");
+    script_expect(f->s, "GET", "/objects/contact/42", NULL, 200, NULL, CONTACT_42);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ucrm_record_t *r = NULL;
+    assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, "42", NULL, &r, NULL), UCRM_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(ms >= 950); /* no limiter to wait in: the pipeline sleeps the Retry-After itself */
+    ucrm_record_destroy(r);
+    char *js = NULL;
+    assert_int_equal(ucrm_client_stats_json(f->c, &js, NULL), UCRM_OK);
+    cJSON *j = cJSON_Parse(js);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "ratelimit")), 0); /* no limiter */
+    cJSON_Delete(j);
+    ucrm_free(js);
+}
+
+static void test_pipeline__static_token_rejection_says_what_to_do(void **state) {
+    fx_t *f = *state;
+    fx_client(f, NULL);
+    script_expect(f->s, "GET", "/objects/contact/42", NULL, 401, NULL, "{\"error\":\"EXPIRED\"}");
+    ucrm_record_t *r = NULL;
+    ucrm_error_t *e = NULL;
+    assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, "42", NULL, &r, &e), UCRM_ERR_AUTH);
+    assert_non_null(strstr(ucrm_error_message(e), "ucrm_client_set_token"));
+    ucrm_error_destroy(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
 #define T(n) cmocka_unit_test_setup_teardown(n, setup, teardown)
@@ -622,6 +775,12 @@ int main(void) {
         T(test_pipeline__logs_never_contain_secrets),
         T(test_pipeline__argument_checks),
         T(test_pipeline__delete_and_upsert),
+        T(test_pipeline__observer_limiter_wait_is_not_wire_time),
+        T(test_pipeline__rate_limited_answer_waits_in_the_limiter),
+        T(test_pipeline__fail_fast_when_the_wait_is_too_long),
+        T(test_pipeline__locked_create_is_retried),
+        T(test_pipeline__retry_after_without_limiter),
+        T(test_pipeline__static_token_rejection_says_what_to_do),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

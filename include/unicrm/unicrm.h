@@ -362,6 +362,10 @@ typedef void ucrm_log_cb(int level, const char *facility, const char *message, v
  * @param expires_at_ms  when unicrm considers the token expired (epoch ms)
  * @param instance_url   the API base (Salesforce instance_url), or NULL
  * @returns 0 to continue; any other value aborts the current call with UCRM_ERR_USER (the new token is kept).
+ * @remark Runs on the thread that refreshed (or called ucrm_client_set_token), outside the client's locks but
+ *         serialised per client: two calls never overlap, and a token is never handed over after a newer one
+ *         (so the last refresh token persisted is the one in use). It must not call ucrm_client_set_token() on
+ *         the same client. The strings are valid only during the call.
  */
 typedef int ucrm_token_cb(const char *access_token, const char *refresh_token, int64_t expires_at_ms,
                           const char *instance_url, void *opaque);
@@ -500,6 +504,17 @@ UCRM_API const char *ucrm_client_provider(const ucrm_client_t *client);
 /**
  * @brief The client's metrics as JSON text: requests per operation, errors by code, 429s, retries, token
  *        refreshes, limiter wait, latency percentiles. Never contains a secret.
+ *
+ * Members: "provider"; "calls": per operation {count, errors, attempts, retries, rate_limited_429,
+ * limiter_wait_ms, p50_ms, p95_ms, p99_ms, max_ms} (latency of whole calls, retries and waits included);
+ * "errors": count per error code name; "http": {attempts, retries, rate_limited_429, status: count per HTTP
+ * status, latency: per attempt, time on the wire}; "token_refreshes", "token_refresh_failures",
+ * "limiter_wait_ms"; "latency" (all calls); "auth": {grant, refreshes, refresh_failures, refresh_waits,
+ * has_token, token_valid_for_ms, cooling_down}; "ratelimit" (empty when ratelimit.enable=false; shared by the
+ * clients of one ratelimit.key): {backend, clients, window and search: {limit, effective_limit, interval_ms,
+ * used, in_flight, drained_for_ms, drains, corrections}, daily: {limit, effective_limit, used, probes},
+ * concurrency: {limit, in_flight}, acquired, waits, wait_ms_total, wait_ms_max, waiting, rejected_rate_limited,
+ * rejected_quota, rate_limited_answers, quota_answers}. Members may be added in later versions.
  * @param[out] out  JSON text; free with ucrm_free()
  * @remark Threading: any thread.
  * @since 1.0.0
@@ -753,11 +768,19 @@ UCRM_API ucrm_err_t ucrm_reqopts_set_page_size(ucrm_reqopts_t *opts, int32_t n);
 UCRM_API ucrm_err_t ucrm_reqopts_set_updated_since(ucrm_reqopts_t *opts, const char *rfc3339);
 /** @brief 1: list deleted (archived) records as well, with is_deleted set. @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_include_deleted(ucrm_reqopts_t *opts, int include);
-/** @brief Total time budget for the call (retries and limiter waits included), ms; 0 = http.timeout.ms. */
+/** @brief Total time budget for the call (retries and limiter waits included), ms; 0 = retry.budget.ms. */
 UCRM_API ucrm_err_t ucrm_reqopts_set_timeout_ms(ucrm_reqopts_t *opts, int64_t ms);
-/** @brief Priority lane. @since 1.0.0 */
+/**
+ * @brief Priority lane (default UCRM_PRIORITY_NORMAL). HIGH may also use the share of every rate-limit bucket
+ *        kept by ratelimit.reserve.high.percent and goes first when calls wait; LOW waits while NORMAL calls
+ *        wait. Use LOW for bulk jobs and HIGH for interactive calls that share an account.
+ * @since 1.0.0
+ */
 UCRM_API ucrm_err_t ucrm_reqopts_set_priority(ucrm_reqopts_t *opts, ucrm_priority_t p);
-/** @brief Longest rate-limiter wait before failing with UCRM_ERR_RATE_LIMITED; -1 = ratelimit.wait.max.ms. */
+/**
+ * @brief Longest rate-limiter wait before failing with UCRM_ERR_RATE_LIMITED (with a retry-after), -1 =
+ *        ratelimit.wait.max.ms, 0 = never wait. The call fails at once when the wait is known to be longer.
+ */
 UCRM_API ucrm_err_t ucrm_reqopts_set_max_wait_ms(ucrm_reqopts_t *opts, int64_t ms);
 /** @brief An idempotency key sent with writes where the provider supports one. NULL clears it. */
 UCRM_API ucrm_err_t ucrm_reqopts_set_idempotency_key(ucrm_reqopts_t *opts, const char *key);

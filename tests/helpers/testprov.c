@@ -17,6 +17,7 @@
 
 #include "client_int.h"
 #include "error_int.h"
+#include "json_int.h"
 #include "provider_int.h"
 #include "record_int.h"
 #include "reqopts_int.h"
@@ -44,7 +45,7 @@ static ucrm_err_t tp_token_parse(void *state, const ucrm_resp_t *resp, ucrm_toke
     const cJSON *rt = cJSON_GetObjectItemCaseSensitive(j, "refresh_token");
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
     if (!cJSON_IsString(at)) {
-        cJSON_Delete(j);
+        ucrm_json__delete_secret(j);
         return ucrm__fail(errp, UCRM_ERR_PROTOCOL, "test provider: no access_token");
     }
     out->access_token = ucrm__strdup(at->valuestring);
@@ -53,7 +54,7 @@ static ucrm_err_t tp_token_parse(void *state, const ucrm_resp_t *resp, ucrm_toke
     out->issued_at_ms = ucrm__now_ms();
     if (cJSON_IsNumber(ex))
         out->expires_at_ms = out->issued_at_ms + (int64_t)(ex->valuedouble * 1000);
-    cJSON_Delete(j);
+    ucrm_json__delete_secret(j); /* its strings are the tokens */
     return UCRM_OK;
 }
 
