@@ -263,14 +263,13 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp) {
     return ucrm_buf__append(&x->resp->body, data, n) ? n : 0;
 }
 
-/* Server-Timing: app;dur=1.234 (milliseconds) */
-static void parse_server_timing(ucrm_resp_t *r, const char *v) {
-    const char *d = strstr(v, "dur=");
+/* Server-Timing: app;dur=1.234 (milliseconds): the first metric's duration, in microseconds; 0 without one. */
+int64_t ucrm_http__server_timing_us(const char *v) {
+    const char *d = v ? strstr(v, "dur=") : NULL;
     if (!d)
-        return;
+        return 0;
     double ms = strtod(d + 4, NULL);
-    if (ms > 0 && ms < 1e9)
-        r->server_time_us = (int64_t)(ms * 1000.0);
+    return ms > 0 && ms < 1e9 ? (int64_t)(ms * 1000.0) : 0;
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
@@ -293,7 +292,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
     if (!ucrm_hdrs__add_n(&x->resp->headers, data, nlen, v, (size_t)(data + len - v)))
         return 0;
     if (nlen == 13 && strncasecmp(data, "Server-Timing", 13) == 0)
-        parse_server_timing(x->resp, x->resp->headers.v[x->resp->headers.n - 1].value);
+        x->resp->server_time_us = ucrm_http__server_timing_us(x->resp->headers.v[x->resp->headers.n - 1].value);
     return n;
 }
 
