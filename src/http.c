@@ -17,24 +17,28 @@
 
 /* ---------------------------------------------------------------------------------------------- headers */
 
+/* A header is one allocation: name, NUL, value, NUL (value points into it); a response's dozen or so headers fit
+ * in the first array (16), so that reading a response costs one allocation per header and one for the array. */
 bool ucrm_hdrs__add_n(ucrm_hdrs_t *h, const char *name, size_t nlen, const char *value, size_t vlen) {
     if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 8;
+        size_t cap = h->cap ? h->cap * 2 : 16;
         ucrm_hdr_t *v = ucrm__realloc(h->v, cap * sizeof *v);
         if (!v)
             return false;
         h->v = v;
         h->cap = cap;
     }
-    char *n = ucrm__strndup(name, nlen);
-    char *val = ucrm__strndup(value, vlen);
-    if (!n || !val) {
-        ucrm__free(n);
-        ucrm__free(val);
+    if (nlen > SIZE_MAX / 2 - 2 || vlen > SIZE_MAX / 2)
         return false;
-    }
+    char *n = ucrm__malloc(nlen + vlen + 2);
+    if (!n)
+        return false;
+    memcpy(n, name, nlen);
+    n[nlen] = '\0';
+    memcpy(n + nlen + 1, value, vlen);
+    n[nlen + 1 + vlen] = '\0';
     h->v[h->n].name = n;
-    h->v[h->n].value = val;
+    h->v[h->n].value = n + nlen + 1;
     h->n++;
     return true;
 }
@@ -54,10 +58,8 @@ static void hdrs_clear(ucrm_hdrs_t *h) {
     for (size_t i = 0; i < h->n; i++) {
         /* Request headers carry the bearer token: wipe credentials before the memory goes back. */
         if (strcasecmp(h->v[i].name, "Authorization") == 0)
-            ucrm__free_secret(h->v[i].value);
-        else
-            ucrm__free(h->v[i].value);
-        ucrm__free(h->v[i].name);
+            OPENSSL_cleanse(h->v[i].value, strlen(h->v[i].value));
+        ucrm__free(h->v[i].name); /* the value is in the same block */
     }
     h->n = 0;
 }
@@ -248,6 +250,26 @@ static void checkin(ucrm_http_t *h, CURL *c, int64_t new_conns) {
 
 /* ---------------------------------------------------------------------------------------------- one request */
 
+/* Appends "Name: value" to a libcurl header list (which copies it); the line is wiped afterwards, since it may
+ * hold the bearer token. A stack buffer serves the usual short lines. */
+static struct curl_slist *append_header(struct curl_slist *hl, const ucrm_hdr_t *h) {
+    char small[512];
+    size_t nl = strlen(h->name), vl = strlen(h->value), len = nl + 2 + vl;
+    char *line = len < sizeof small ? small : len < SIZE_MAX ? ucrm__malloc(len + 1) : NULL;
+    if (!line)
+        return NULL;
+    memcpy(line, h->name, nl);
+    line[nl] = ':';
+    line[nl + 1] = ' ';
+    memcpy(line + nl + 2, h->value, vl);
+    line[len] = '\0';
+    struct curl_slist *r = curl_slist_append(hl, line);
+    OPENSSL_cleanse(line, len);
+    if (line != small)
+        ucrm__free(line);
+    return r;
+}
+
 typedef struct xfer {
     ucrm_resp_t *resp;
     bool too_big;
@@ -376,18 +398,14 @@ ucrm_err_t ucrm_http__send(ucrm_http_t *h, const ucrm_http_request_t *req, ucrm_
     struct curl_slist *hl = NULL;
     bool oom = false;
     for (size_t i = 0; req->headers && i < req->headers->n && !oom; i++) {
-        ucrm_buf_t line = UCRM_BUF_INIT;
-        ucrm_buf__printf(&line, "%s: %s", req->headers->v[i].name, req->headers->v[i].value);
-        struct curl_slist *nl = line.oom ? NULL : curl_slist_append(hl, line.ptr);
-        if (line.ptr)
-            OPENSSL_cleanse(line.ptr, line.cap); /* may hold the bearer token */
-        ucrm_buf__free(&line);
+        struct curl_slist *nl = append_header(hl, &req->headers->v[i]);
         if (!nl)
             oom = true;
         else
             hl = nl;
     }
-    struct curl_slist *nl = oom ? NULL : curl_slist_append(hl, "Expect:"); /* no 100-continue round trip */
+    /* no 100-continue round trip for a body (a request without one never sends Expect) */
+    struct curl_slist *nl = oom ? NULL : req->body_len ? curl_slist_append(hl, "Expect:") : hl;
     if (!nl) {
         slist_free_wiped(hl);
         checkin(h, c, 0);

@@ -101,6 +101,26 @@ static void test_http__request_headers_and_body(void **state) {
     assert_string_equal(mini_last_body(f->m), "{\"a\":1}");
 }
 
+/* A header line longer than the transport's stack buffer (a long bearer token) goes out whole; a GET carries no
+ * Expect header. */
+static void test_http__long_header_line_is_sent_whole(void **state) {
+    fx_t *f = *state;
+    char tok[1500];
+    for (size_t i = 0; i < sizeof tok - 1; i++)
+        tok[i] = (char)('a' + i % 26);
+    tok[sizeof tok - 1] = '\0';
+    const char *extra[] = {"auth.access.token", tok, NULL};
+    make_client(f, base(f), extra);
+    ucrm_response_t *r = NULL;
+    assert_int_equal(ucrm_passthrough(f->c, "GET", "/things/1", NULL, 0, NULL, &r, NULL), UCRM_OK);
+    ucrm_response_destroy(r);
+    const char *head = mini_last_head(f->m);
+    char want[1600];
+    snprintf(want, sizeof want, "Authorization: Bearer %s\r\n", tok);
+    assert_non_null(strstr(head, want));
+    assert_null(strstr(head, "Expect:"));
+}
+
 static void test_http__timeout_is_reported_and_get_retried(void **state) {
     fx_t *f = *state;
     const char *extra[] = {"http.timeout.ms", "150", "retry.max", "1", NULL};
@@ -234,6 +254,7 @@ int main(void) {
 #define T(n) cmocka_unit_test_setup_teardown(n, setup, teardown)
         T(test_http__keepalive_reuses_the_connection),
         T(test_http__request_headers_and_body),
+        T(test_http__long_header_line_is_sent_whole),
         T(test_http__timeout_is_reported_and_get_retried),
         T(test_http__post_not_retried_after_dropped_connection),
         T(test_http__refused_connection_is_not_sent),
