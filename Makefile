@@ -4,7 +4,7 @@
 #   make check            every test (unit, local fake, adapters, bindings, install); SANITIZE=1 for ASan+UBSan,
 #                         SANITIZE=thread for TSan (threaded tests only)
 #   make demo             the sync demo against the bundled local fake
-#   make bench            benchmarks (figures, never pass/fail)
+#   make bench            benchmarks: a table of figures against their targets (QUICK=1: a smoke run of seconds)
 #   make install          PREFIX, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, BINDIR, MANDIR, DESTDIR are honoured
 #
 # Every target first checks (and on Debian as root, installs) what it needs: see tests/tools/ensure-deps.
@@ -168,7 +168,7 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(HELPER_OBJ) $(STATIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(HELPER_OBJ) $(STATIC) $(TEST_LIBS) $(LIB_LIBS) -lm
 
 .PHONY: tests check check-build
-tests check-build: build/deps-test.ok all $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) headertest check-symbols
+tests check-build: build/deps-test.ok all $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) $(BENCH_BIN) headertest check-symbols
 
 # TESTS=name1,name2 runs a subset; UCRM_TEST_FILTER is passed through for cmocka's own filtering.
 # SANITIZE=thread runs the threaded cases only: those named *__threads_* in the programs listed here.
@@ -224,12 +224,35 @@ $(B)/tools/gen-confdoc: tests/tools/gen-confdoc.c tests/helpers/confdoc.c tests/
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ tests/tools/gen-confdoc.c tests/helpers/confdoc.c $(STATIC) $(LIB_LIBS)
 
 # ---------------------------------------------------------------------------------------------------- demo, bench
-.PHONY: demo bench
+.PHONY: demo bench bench-build
 demo:
 	@echo "make demo: the sync demo is coming soon (see issue 'Use it from anywhere')."
 
-bench:
-	@echo "make bench: benchmarks are coming soon."
+# Benchmark programs: every tests/bench/<name>.c but bench.c has a main() and is linked with bench.c (shared
+# helpers), the fake helpers and the static library. `make bench` builds them optimised (CFLAGS, never
+# sanitizers), starts the fakes it needs and prints the table of figures (tests/bench/run-bench); QUICK=1 is a
+# smoke run of a few seconds. make check builds them too (and runs QUICK=1 in tests/test_bench_smoke.sh).
+BENCH_SRC    := $(filter-out tests/bench/bench.c,$(sort $(wildcard tests/bench/*.c)))
+BENCH_BIN    := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+BENCH_LIBOBJ := $(B)/obj/tests/bench/bench.o $(B)/obj/tests/helpers/fake.o $(B)/obj/tests/helpers/script.o
+
+$(B)/bench/%: $(B)/obj/tests/bench/%.o $(BENCH_LIBOBJ) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BENCH_LIBOBJ) $(STATIC) $(LIB_LIBS) -lm
+
+build/deps-bench.ok: tests/tools/ensure-deps
+	@mkdir -p build
+	@sh tests/tools/ensure-deps build test bench
+	@touch $@
+
+bench-build: build/deps-test.ok all $(FAKE_BIN) $(BENCH_BIN)
+
+bench: build/deps-bench.ok bench-build
+ifneq ($(FLAVOR),plain)
+	$(error make bench measures the optimised build: run it without SANITIZE)
+endif
+	@BENCH_QUICK=$(QUICK) BENCH_COMMAND="make bench$(if $(QUICK), QUICK=$(QUICK))" BENCH_DIR=$(B)/bench \
+	  UCRM_FAKE_BIN=$(FAKE_BIN) BENCH_CC="$(CC)" BENCH_CFLAGS="$(CFLAGS)" bash tests/bench/run-bench
 
 # ---------------------------------------------------------------------------------------------------- install
 PC_FILE := $(B)/unicrm.pc
