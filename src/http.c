@@ -208,6 +208,9 @@ int64_t ucrm_http__connections(const ucrm_http_t *h) {
     return n;
 }
 
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp);
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp);
+
 static CURL *checkout(ucrm_http_t *h) {
     CURL *c = NULL;
     pthread_mutex_lock(&h->lock);
@@ -232,7 +235,21 @@ static CURL *checkout(ucrm_http_t *h) {
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_MAXCONNECTS, 2L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     return c;
+}
+
+/* The schemes a handle may use: https only, or http too (towards loopback hosts), set only when it changes (libcurl
+ * parses the list each time it is set); CURLOPT_PRIVATE remembers the handle's current setting. */
+static void set_protocols(CURL *c, bool https) {
+    char *cur = NULL;
+    curl_easy_getinfo(c, CURLINFO_PRIVATE, &cur);
+    const char *want = https ? "https" : "http,https";
+    if (cur != want) {
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, want);
+        curl_easy_setopt(c, CURLOPT_PRIVATE, want);
+    }
 }
 
 /* Returns a handle to the pool (or frees it when the pool is full); c may be NULL to only count. */
@@ -415,12 +432,10 @@ ucrm_err_t ucrm_http__send(ucrm_http_t *h, const ucrm_http_request_t *req, ucrm_
     hl = nl;
 
     curl_easy_setopt(c, CURLOPT_URL, req->url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, https ? "https" : "http,https");
+    set_protocols(c, https);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(req->timeout_ms > 0 ? req->timeout_ms : 30000));
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
