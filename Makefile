@@ -162,6 +162,10 @@ HELPER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(HELPER_SRC))
 TEST_SRC   := $(sort $(wildcard tests/test_*.c))
 TEST_BIN   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 TEST_SH    := $(sort $(wildcard tests/test_*.sh))
+# the benchmark programs (section "demo, bench"), built by check-build too
+BENCH_SRC    := $(filter-out tests/bench/bench.c,$(sort $(wildcard tests/bench/*.c)))
+BENCH_BIN    := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+BENCH_LIBOBJ := $(B)/obj/tests/bench/bench.o $(B)/obj/tests/helpers/fake.o $(B)/obj/tests/helpers/script.o
 
 $(B)/tests/%: $(B)/obj/tests/%.o $(HELPER_OBJ) $(STATIC)
 	@mkdir -p $(@D)
@@ -232,10 +236,6 @@ demo:
 # helpers), the fake helpers and the static library. `make bench` builds them optimised (CFLAGS, never
 # sanitizers), starts the fakes it needs and prints the table of figures (tests/bench/run-bench); QUICK=1 is a
 # smoke run of a few seconds. make check builds them too (and runs QUICK=1 in tests/test_bench_smoke.sh).
-BENCH_SRC    := $(filter-out tests/bench/bench.c,$(sort $(wildcard tests/bench/*.c)))
-BENCH_BIN    := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRC))
-BENCH_LIBOBJ := $(B)/obj/tests/bench/bench.o $(B)/obj/tests/helpers/fake.o $(B)/obj/tests/helpers/script.o
-
 $(B)/bench/%: $(B)/obj/tests/bench/%.o $(BENCH_LIBOBJ) $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BENCH_LIBOBJ) $(STATIC) $(LIB_LIBS) -lm
