@@ -13,8 +13,12 @@
  *
  * Pinning (when there are at least 2 CPUs): the fake runs on CPU 0, this program (and wrk, which inherits its
  * affinity) on CPU 1, so every client measured gets the same single core and the server never competes with
- * it. On a 2-core machine, 4 client threads therefore share one core: the 4-thread figures measure what
- * sharing one client costs (locks, pool) rather than parallel speed-up.
+ * it. On a 2-core machine, 4 client threads therefore share one core: the 4-thread figures measure the CPU each
+ * request costs (and what sharing one client costs: locks, pool) rather than parallel speed-up. The fake runs
+ * one worker thread (it has one core): with two, the bare loop's rate fell to a quarter in some slices while
+ * unicrm's did not, which made the comparison depend on how connections were spread over the workers.
+ * Beside the rates, the client threads' CPU time per request (CLOCK_THREAD_CPUTIME_ID) is reported: it
+ * depends much less on what else runs on the machine.
  *
  *   build/plain/bench/throughput      (BENCH_QUICK=1 for a short run)
  */
@@ -26,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 enum { MAXT = 4 };
 
@@ -35,6 +40,8 @@ typedef struct target {
     const char *user_agent;
     ucrm_client_t *c;
     const char *id;
+    bench_curl_t *bare[MAXT]; /* one per thread, kept across slices (their connections stay open, as the
+                               * client's do) */
 } target_t;
 
 typedef struct job {
@@ -42,28 +49,38 @@ typedef struct job {
     pthread_barrier_t *start;
     double until_us;
     long done;
-    bool curl; /* bare libcurl, else unicrm */
+    double cpu_us; /* the thread's CPU time (user + system) while measured */
+    bool curl;     /* bare libcurl, else unicrm */
+    int i;     /* thread number */
 } job_t;
 
 /* ---------------------------------------------------------------------------------------------- the loops */
 
+static double thread_cpu_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
 static void *curl_loop(void *p) {
     job_t *j = p;
-    bench_curl_t *b = bench_curl_new(j->t->url, j->t->headers, j->t->user_agent, false);
+    bench_curl_t *b = j->t->bare[j->i];
     pthread_barrier_wait(j->start);
+    double c0 = thread_cpu_us();
     while (bench_now_us() < j->until_us) {
         long st = bench_curl_get(b, NULL);
         if (st != 200)
             bench_die("bare libcurl GET failed (status %ld)", st);
         j->done++;
     }
-    bench_curl_free(b);
+    j->cpu_us = thread_cpu_us() - c0;
     return NULL;
 }
 
 static void *unicrm_loop(void *p) {
     job_t *j = p;
     pthread_barrier_wait(j->start);
+    double c0 = thread_cpu_us();
     while (bench_now_us() < j->until_us) {
         ucrm_record_t *r = NULL;
         ucrm_error_t *e = NULL;
@@ -73,17 +90,18 @@ static void *unicrm_loop(void *p) {
         ucrm_record_destroy(r);
         j->done++;
     }
+    j->cpu_us = thread_cpu_us() - c0;
     return NULL;
 }
 
-/* Requests per second of n threads running the loop for secs. */
-static double run_loop(const target_t *t, bool curl, int n, double secs) {
+/* Requests per second of n threads running the loop for secs; *cpu (may be NULL): their CPU time per request. */
+static double run_loop(const target_t *t, bool curl, int n, double secs, double *cpu) {
     pthread_t th[MAXT];
     job_t jobs[MAXT];
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, (unsigned)n + 1);
     for (int i = 0; i < n; i++) {
-        jobs[i] = (job_t){t, &start, 0, 0, curl};
+        jobs[i] = (job_t){t, &start, 0, 0, 0, curl, i};
         pthread_create(&th[i], NULL, curl ? curl_loop : unicrm_loop, &jobs[i]);
     }
     double t0 = bench_now_us(), until = t0 + secs * 1e6;
@@ -92,10 +110,14 @@ static double run_loop(const target_t *t, bool curl, int n, double secs) {
     pthread_barrier_wait(&start);
     t0 = bench_now_us();
     long total = 0;
+    double cpu_us = 0;
     for (int i = 0; i < n; i++) {
         pthread_join(th[i], NULL);
         total += jobs[i].done;
+        cpu_us += jobs[i].cpu_us;
     }
+    if (cpu)
+        *cpu = total ? cpu_us / (double)total : 0;
     double dt = (bench_now_us() - t0) / 1e6;
     pthread_barrier_destroy(&start);
     return (double)total / dt;
@@ -156,7 +178,7 @@ int main(void) {
     if (pinned)
         setenv("UCRM_FAKE_WRAPPER", "taskset -c 0", 1);
     const char *args[] = {"--seed", "10", "--hubspot-rate", "1000000000/10000", "--hubspot-daily", "1000000000",
-                          "--threads", "2", NULL};
+                          "--threads", "1", NULL};
     ucrm_fake_t *f = bench_fake(args);
     unsetenv("UCRM_FAKE_WRAPPER");
     if (pinned)
@@ -173,7 +195,9 @@ int main(void) {
 
     /* the exact request a unified get sends */
     bench_replay_t *rp = bench_probe_get(f, conf, id);
-    target_t t = {bench_replay_last_url(rp), bench_replay_last_headers(rp), ua, bench_client(conf), id};
+    target_t t = {bench_replay_last_url(rp), bench_replay_last_headers(rp), ua, bench_client(conf), id, {NULL}};
+    for (int i = 0; i < MAXT; i++)
+        t.bare[i] = bench_curl_new(t.url, t.headers, ua, false);
     ucrm_conf_destroy(conf);
     printf("figure 2: loopback throughput, HubSpot GET %s\n", t.url + strlen(fake_url(f)));
     printf("  fake on CPU 0, clients on CPU 1: %s\n", pinned ? "yes" : "no (one CPU)");
@@ -184,24 +208,26 @@ int main(void) {
     double slice = bench_quick() ? 0.2 : 0.3;
     bool wrk = have_wrk();
     const int threads[2] = {1, 4};
-    run_loop(&t, false, 4, 0.2); /* warm-up: connections, the limiter's ring, the allocator */
-    run_loop(&t, true, 1, 0.2);
+    run_loop(&t, false, 4, 0.2, NULL); /* warm-up: connections, the limiter's ring, the allocator */
+    run_loop(&t, true, 4, 0.2, NULL);
     for (int ti = 0; ti < 2; ti++) {
         /* paired slices: the headline share is the median of the per-slice shares (robust to a slice that a
          * neighbour's build slowed down), the rates the medians of the per-slice rates */
-        bench_samples_t ru = {0}, rc = {0}, share = {0};
+        bench_samples_t ru = {0}, rc = {0}, share = {0}, cu = {0}, cc = {0};
         for (int k = 0; k < slices; k++) {
-            double a, b;
+            double a, b, ca, cb;
             if (k % 2) {
-                b = run_loop(&t, true, threads[ti], slice);
-                a = run_loop(&t, false, threads[ti], slice);
+                b = run_loop(&t, true, threads[ti], slice, &cb);
+                a = run_loop(&t, false, threads[ti], slice, &ca);
             } else {
-                a = run_loop(&t, false, threads[ti], slice);
-                b = run_loop(&t, true, threads[ti], slice);
+                a = run_loop(&t, false, threads[ti], slice, &ca);
+                b = run_loop(&t, true, threads[ti], slice, &cb);
             }
             bench_samples_add(&ru, a);
             bench_samples_add(&rc, b);
             bench_samples_add(&share, a / b);
+            bench_samples_add(&cu, ca);
+            bench_samples_add(&cc, cb);
             if (getenv("BENCH_DEBUG"))
                 fprintf(stderr, "  slice %d, %d threads: unicrm %.0f/s, bare %.0f/s\n", k, threads[ti], a, b);
         }
@@ -221,6 +247,10 @@ int main(void) {
         bench_row("2", m, ">= 90 %", sh >= 0.9 ? BENCH_PASS : BENCH_MISS, "%.0f/s (%.1f %%)", u, 100 * sh);
         snprintf(m, sizeof m, "bare libcurl + cJSON, %d thread%s", threads[ti], threads[ti] > 1 ? "s" : "");
         bench_row("2", m, "", BENCH_INFO, "%.0f/s", c);
+        snprintf(m, sizeof m, "  client CPU per get (user + system), %d thread%s", threads[ti],
+                 threads[ti] > 1 ? "s" : "");
+        bench_row("2", m, "", BENCH_INFO, "unicrm %.1f us, bare libcurl %.1f us (ratio %.1f %%)", bench_pct(&cu, 50),
+                  bench_pct(&cc, 50), 100 * bench_pct(&cc, 50) / bench_pct(&cu, 50));
         snprintf(m, sizeof m, "wrk -t1 -c%d (wire ceiling)", threads[ti]);
         if (w > 0)
             bench_row("2", m, "", BENCH_INFO, "%.0f/s (unicrm: %.1f %%)", w, 100 * u / w);
@@ -229,11 +259,15 @@ int main(void) {
         bench_samples_free(&ru);
         bench_samples_free(&rc);
         bench_samples_free(&share);
+        bench_samples_free(&cu);
+        bench_samples_free(&cc);
     }
     long r429 = bench_fake_stat(f, "hubspot.429");
     if (r429)
         bench_die("the fake answered %ld 429s: its budget was not generous enough", r429);
     ucrm_client_destroy(t.c);
+    for (int i = 0; i < MAXT; i++)
+        bench_curl_free(t.bare[i]);
     bench_replay_free(rp);
     free(id);
     bench_fake_stop(f);
