@@ -247,10 +247,12 @@ build/deps-bench.ok: tests/tools/ensure-deps
 
 bench-build: build/deps-test.ok all $(FAKE_BIN) $(BENCH_BIN)
 
-bench: build/deps-bench.ok bench-build
-ifneq ($(FLAVOR),plain)
-	$(error make bench measures the optimised build: run it without SANITIZE)
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+  ifneq ($(FLAVOR),plain)
+    $(error make bench measures the optimised build: run it without SANITIZE)
+  endif
 endif
+bench: build/deps-bench.ok bench-build
 	@BENCH_QUICK=$(QUICK) BENCH_COMMAND="make bench$(if $(QUICK), QUICK=$(QUICK))" BENCH_DIR=$(B)/bench \
 	  UCRM_FAKE_BIN=$(FAKE_BIN) BENCH_CC="$(CC)" BENCH_CFLAGS="$(CFLAGS)" bash tests/bench/run-bench
 
