@@ -189,6 +189,18 @@ bool ucrm_buf__printf(ucrm_buf_t *b, const char *fmt, ...) {
     return ok;
 }
 
+/* RFC 3986 unreserved characters: ALPHA / DIGIT / "-" / "." / "_" / "~" */
+static const unsigned char g_unreserved[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 bool ucrm_buf__urlencode(ucrm_buf_t *b, const char *s, size_t len) {
     static const char hex[] = "0123456789ABCDEF";
     if (!ucrm_buf__reserve(b, len * 3))
@@ -196,8 +208,7 @@ bool ucrm_buf__urlencode(ucrm_buf_t *b, const char *s, size_t len) {
     char *o = b->ptr + b->len;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-            c == '.' || c == '_' || c == '~') {
+        if (g_unreserved[c]) {
             *o++ = (char)c;
         } else {
             *o++ = '%';
@@ -582,6 +593,77 @@ bool ucrm__decimal_valid(const char *s, size_t len) {
             return false;
     }
     return i == len && int_digits > 0;
+}
+
+/* ---------------------------------------------------------------------------------------------- base64url */
+
+#include <openssl/evp.h>
+
+char *ucrm__b64url_encode(const void *data, size_t n) {
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const unsigned char *p = data;
+    if (n > (SIZE_MAX - 4) / 4 * 3)
+        return NULL;
+    char *out = ucrm__malloc((n + 2) / 3 * 4 + 1);
+    if (!out)
+        return NULL;
+    char *o = out;
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+        *o++ = tab[v >> 18 & 63];
+        *o++ = tab[v >> 12 & 63];
+        *o++ = tab[v >> 6 & 63];
+        *o++ = tab[v & 63];
+    }
+    if (n - i == 1) {
+        unsigned v = (unsigned)p[i] << 16;
+        *o++ = tab[v >> 18 & 63];
+        *o++ = tab[v >> 12 & 63];
+    } else if (n - i == 2) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
+        *o++ = tab[v >> 18 & 63];
+        *o++ = tab[v >> 12 & 63];
+        *o++ = tab[v >> 6 & 63];
+    }
+    *o = '\0';
+    return out;
+}
+
+char *ucrm__b64url_decode(const char *s, size_t max_len, size_t *outlen) {
+    size_t n = strlen(s);
+    if (n == 0 || n > max_len)
+        return NULL;
+    size_t padded = (n + 3) / 4 * 4;
+    char *in = ucrm__malloc(padded + 1);
+    unsigned char *out = ucrm__malloc(padded / 4 * 3 + 1);
+    if (!in || !out) {
+        ucrm__free(in);
+        ucrm__free(out);
+        return NULL;
+    }
+    for (size_t i = 0; i < padded; i++) {
+        char c = i < n ? s[i] : '=';
+        if (i < n && !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                       c == '_')) {
+            ucrm__free(in);
+            ucrm__free(out);
+            return NULL;
+        }
+        in[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    int len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)padded);
+    ucrm__free(in);
+    if (len < 0) {
+        ucrm__free(out);
+        return NULL;
+    }
+    len -= (int)(padded - n); /* EVP_DecodeBlock counts padding as zero bytes */
+    if (len < 0)
+        len = 0;
+    out[len] = '\0';
+    *outlen = (size_t)len;
+    return (char *)out;
 }
 
 /* ---------------------------------------------------------------------------------------------- random */

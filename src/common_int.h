@@ -101,6 +101,13 @@ void ucrm__format_date(int64_t epoch_ms, char out[16]);
 /* Validates a decimal number text: optional '-', digits, optional '.' digits, no exponent. */
 bool ucrm__decimal_valid(const char *s, size_t len);
 
+/* ---------------------------------------------------------------------------------------------- base64url */
+/* base64url (RFC 4648 section 5) without padding, NUL-terminated; NULL on out of memory. */
+char *ucrm__b64url_encode(const void *data, size_t n);
+/* Decodes unpadded base64url of at most max_len characters; NULL when malformed, too long or out of memory.
+ * The result is NUL-terminated; *outlen is its length. */
+char *ucrm__b64url_decode(const char *s, size_t max_len, size_t *outlen);
+
 /* ---------------------------------------------------------------------------------------------- random */
 /* A uniformly distributed 64-bit value (thread-safe; not for cryptography). */
 uint64_t ucrm__rand64(void);

@@ -193,55 +193,6 @@ UCRM_API ucrm_err_t ucrm_iter_next_page(ucrm_iter_t *it, ucrm_records_t **out, u
 
 /* ---------------------------------------------------------------------------------------------- cursors */
 
-static char *b64url_encode(const char *s, size_t n) {
-    size_t cap = 4 * ((n + 2) / 3) + 1;
-    unsigned char *out = ucrm__malloc(cap);
-    if (!out)
-        return NULL;
-    int len = EVP_EncodeBlock(out, (const unsigned char *)s, (int)n);
-    while (len > 0 && out[len - 1] == '=')
-        len--;
-    out[len] = '\0';
-    for (int i = 0; i < len; i++)
-        out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
-    return (char *)out;
-}
-
-static char *b64url_decode(const char *s, size_t *outlen) {
-    size_t n = strlen(s);
-    if (n == 0 || n > MAX_CURSOR_LEN)
-        return NULL;
-    size_t padded = (n + 3) / 4 * 4;
-    char *in = ucrm__malloc(padded + 1);
-    unsigned char *out = ucrm__malloc(padded / 4 * 3 + 1);
-    if (!in || !out) {
-        ucrm__free(in);
-        ucrm__free(out);
-        return NULL;
-    }
-    for (size_t i = 0; i < padded; i++) {
-        char c = i < n ? s[i] : '=';
-        if (i < n && !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                       c == '_')) {
-            ucrm__free(in);
-            ucrm__free(out);
-            return NULL;
-        }
-        in[i] = c == '-' ? '+' : c == '_' ? '/' : c;
-    }
-    int len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)padded);
-    ucrm__free(in);
-    if (len < 0) {
-        ucrm__free(out);
-        return NULL;
-    }
-    len -= (int)(padded - n); /* EVP_DecodeBlock counts padding as zero bytes */
-    if (len < 0)
-        len = 0;
-    out[len] = '\0';
-    *outlen = (size_t)len;
-    return (char *)out;
-}
 
 UCRM_API const char *ucrm_iter_cursor(ucrm_iter_t *it) {
     if (!it || !it->started)
@@ -282,7 +233,7 @@ UCRM_API const char *ucrm_iter_cursor(ucrm_iter_t *it) {
     cJSON_Delete(root);
     if (!json)
         return NULL;
-    char *enc = b64url_encode(json, strlen(json));
+    char *enc = ucrm__b64url_encode(json, strlen(json));
     cJSON_free(json);
     if (!enc)
         return NULL;
@@ -297,7 +248,7 @@ UCRM_API ucrm_err_t ucrm_iter_resume(ucrm_client_t *c, const char *cursor, const
         return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_iter_resume: NULL argument");
     *out = NULL;
     size_t len = 0;
-    char *json = b64url_decode(cursor, &len);
+    char *json = ucrm__b64url_decode(cursor, MAX_CURSOR_LEN, &len);
     cJSON *root = json ? cJSON_ParseWithLength(json, len) : NULL;
     ucrm__free(json);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "v");

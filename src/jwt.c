@@ -17,36 +17,6 @@
 
 #define KEY_FILE_MAX (64 * 1024) /* a 16384-bit RSA key in PEM is about 13 KiB */
 
-char *ucrm_jwt__b64url(const void *data, size_t n) {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const unsigned char *p = data;
-    if (n > (SIZE_MAX - 4) / 4 * 3)
-        return NULL;
-    char *out = ucrm__malloc((n + 2) / 3 * 4 + 1);
-    if (!out)
-        return NULL;
-    char *o = out;
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-        *o++ = tab[v >> 18 & 63];
-        *o++ = tab[v >> 12 & 63];
-        *o++ = tab[v >> 6 & 63];
-        *o++ = tab[v & 63];
-    }
-    if (n - i == 1) {
-        unsigned v = (unsigned)p[i] << 16;
-        *o++ = tab[v >> 18 & 63];
-        *o++ = tab[v >> 12 & 63];
-    } else if (n - i == 2) {
-        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
-        *o++ = tab[v >> 18 & 63];
-        *o++ = tab[v >> 12 & 63];
-        *o++ = tab[v >> 6 & 63];
-    }
-    *o = '\0';
-    return out;
-}
 
 /* Reads the whole file (at most KEY_FILE_MAX bytes) into *buf (wipe and free it). */
 static ucrm_err_t read_key_file(const char *path, char **buf, size_t *len, ucrm_error_t **errp) {
@@ -162,8 +132,8 @@ ucrm_err_t ucrm_jwt__sign_rs256(const char *pem_file, const char *header_json, c
     ucrm_err_t rc = load_key(pem_file, &pk, errp);
     if (rc < 0)
         return rc;
-    char *h = ucrm_jwt__b64url(header_json, strlen(header_json));
-    char *c = ucrm_jwt__b64url(claims_json, strlen(claims_json));
+    char *h = ucrm__b64url_encode(header_json, strlen(header_json));
+    char *c = ucrm__b64url_encode(claims_json, strlen(claims_json));
     ucrm_buf_t tok = UCRM_BUF_INIT;
     if (h && c) {
         ucrm_buf__puts(&tok, h);
@@ -181,7 +151,7 @@ ucrm_err_t ucrm_jwt__sign_rs256(const char *pem_file, const char *header_json, c
     size_t siglen = 0;
     rc = sign(pk, tok.ptr, tok.len, &sig, &siglen, errp);
     EVP_PKEY_free(pk);
-    char *s = rc == UCRM_OK ? ucrm_jwt__b64url(sig, siglen) : NULL;
+    char *s = rc == UCRM_OK ? ucrm__b64url_encode(sig, siglen) : NULL;
     ucrm__free(sig);
     if (rc == UCRM_OK) {
         ucrm_buf__putc(&tok, '.');

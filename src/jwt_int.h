@@ -11,9 +11,6 @@
 
 #include "common_int.h"
 
-/* base64url (RFC 4648 section 5) without padding, NUL-terminated; NULL on out of memory. */
-char *ucrm_jwt__b64url(const void *data, size_t n);
-
 /* Checks that pem_file holds an unencrypted RSA private key in PEM form (PKCS#1 or PKCS#8).
  * UCRM_ERR_CONF_INVALID with the reason (unreadable, not PEM, encrypted, not RSA), or UCRM_ERR_NOMEM. */
 ucrm_err_t ucrm_jwt__check_key(const char *pem_file, ucrm_error_t **errp);

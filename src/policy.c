@@ -14,6 +14,7 @@
 #include "json_int.h"
 #include "model_int.h"
 #include "record_int.h"
+#include "sync_int.h"
 #include "ttlmap_int.h"
 
 #include <math.h>
@@ -80,8 +81,7 @@ static void unlock(const ucrm_policy_t *p) { pthread_mutex_unlock(&((ucrm_policy
 
 /* ---------------------------------------------------------------------------------------------- rules */
 
-/* "address.city": a component of a compound (object or array) unified field. */
-static const ucrm_model_field_t *component_of(ucrm_object_t object, const char *field) {
+const ucrm_model_field_t *ucrm_sync__component_of(ucrm_object_t object, const char *field) {
     const char *dot = strchr(field, '.');
     if (!dot || !dot[1] || ucrm_model__is_custom(field))
         return NULL;
@@ -106,7 +106,7 @@ static const rule_t *find_rule(const ucrm_policy_t *p, ucrm_object_t object, con
 /* The rule for a field: its own, its compound field's, the object's "*". Lock held. */
 static const rule_t *rule_for(const ucrm_policy_t *p, ucrm_object_t object, const char *field) {
     const rule_t *r = find_rule(p, object, field, strlen(field));
-    if (!r && component_of(object, field))
+    if (!r && ucrm_sync__component_of(object, field))
         r = find_rule(p, object, field, (size_t)(strchr(field, '.') - field));
     return r ? r : find_rule(p, object, "*", 1);
 }
@@ -116,7 +116,7 @@ static ucrm_err_t check_rule(ucrm_object_t object, const char *field, ucrm_owner
     if (!ucrm_model__object_valid(object) || !field || owner < UCRM_OWNER_CRM || owner > UCRM_OWNER_NEWEST ||
         dir < UCRM_SYNC_NONE || dir > UCRM_SYNC_BOTH)
         return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "policy: bad object, field, owner or direction");
-    if (strcmp(field, "*") == 0 || ucrm_model__is_custom(field) || component_of(object, field))
+    if (strcmp(field, "*") == 0 || ucrm_model__is_custom(field) || ucrm_sync__component_of(object, field))
         return UCRM_OK;
     const ucrm_model_field_t *def = ucrm_model__find(object, field);
     if (!def)
@@ -202,14 +202,10 @@ UCRM_API ucrm_owner_t ucrm_policy_resolve(const ucrm_policy_t *p, ucrm_object_t 
 
 /* ---------------------------------------------------------------------------------------------- fingerprints */
 
-/* The normalised form of a value's text (see the top of the file), hashed. */
-static uint64_t fp_text(const char *s, size_t n) {
-    char buf[64];
+size_t ucrm_sync__norm_num(const char *s, size_t n, char buf[64]) {
     int64_t ms;
-    if (n >= 10 && n < 40 && s[4] == '-' && s[7] == '-' && ucrm__parse_time(s, n, &ms)) {
-        int k = snprintf(buf, sizeof buf, "n:%lld", (long long)ms);
-        return ucrm__hash64(buf, (size_t)k, 0);
-    }
+    if (n >= 10 && n < 40 && s[4] == '-' && s[7] == '-' && ucrm__parse_time(s, n, &ms))
+        return (size_t)snprintf(buf, 64, "n:%lld", (long long)ms);
     if (n && n < 48 && ucrm__decimal_valid(s, n)) {
         size_t b = s[0] == '+', e = n;
         if (memchr(s, '.', n)) {
@@ -218,17 +214,25 @@ static uint64_t fp_text(const char *s, size_t n) {
             if (s[e - 1] == '.')
                 e--;
         }
-        int k = snprintf(buf, sizeof buf, "n:%.*s", (int)(e - b), s + b);
+        int k = snprintf(buf, 64, "n:%.*s", (int)(e - b), s + b);
         if (strcmp(buf, "n:-0") == 0)
-            k = snprintf(buf, sizeof buf, "n:0");
-        return ucrm__hash64(buf, (size_t)k, 0);
+            k = snprintf(buf, 64, "n:0");
+        return (size_t)k;
     }
+    return 0;
+}
+
+/* The normalised form of a value's text (see the top of the file), hashed. */
+static uint64_t fp_text(const char *s, size_t n) {
+    char buf[64];
+    size_t k = ucrm_sync__norm_num(s, n, buf);
+    if (k)
+        return ucrm__hash64(buf, k, 0);
     uint64_t h = ucrm__hash64("s:", 2, 0);
     return ucrm__hash64(s, n, h);
 }
 
-/* A JSON scalar's text (as events give it), into buf. false for objects and arrays. */
-static bool json_scalar_text(const cJSON *v, ucrm_buf_t *buf) {
+bool ucrm_sync__json_scalar_text(const cJSON *v, ucrm_buf_t *buf) {
     ucrm_buf__reset(buf);
     if (cJSON_IsString(v))
         return ucrm_buf__puts(buf, v->valuestring), true;
@@ -323,7 +327,7 @@ static void put_components(fp_ctx_t *c, const ucrm_fval_t *f) {
             sub = ucrm_json__str(e, "type");
             v = cJSON_GetObjectItemCaseSensitive(e, "number");
         }
-        if (!sub || !v || !json_scalar_text(v, &c->val))
+        if (!sub || !v || !ucrm_sync__json_scalar_text(v, &c->val))
             continue;
         ucrm_buf__reset(&name);
         ucrm_buf__printf(&name, "%s.%s", f->name, sub);

@@ -1,6 +1,6 @@
 /*
  * test_fake_faults.c -- fault injection of unicrm-fake (POST /__fake/faults): each kind, "before" versus
- * "after" semantics, what faults never touch, and --latency-ms not serialising connections.
+ * "after" semantics, what faults never touch, 477 with Retry-After, and --latency-ms not serialising connections.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -150,6 +150,71 @@ static void test_fake_faults__before_versus_after(void **state)
     cJSON_Delete(f);
 }
 
+/* 477 Migration in Progress with Retry-After in seconds: the only HubSpot status with a documented Retry-After
+ * (HS-DOC error-handling). HubSpot only; /crm 429s have no Retry-After, token-endpoint 429s do. */
+static void test_fake_faults__migration_477_retry_after(void **state)
+{
+    (void)state;
+    assert_int_equal(fake_set_faults(F, "{\"rate\":1,\"faults\":[\"477\"],\"retry_after\":7}"), 0);
+    char *hdrs = NULL;
+    cJSON *e = t_call_h(F, "GET", "/crm/v3/objects/contacts", T_PAT, NULL, 477, &hdrs);
+    char *ra = fake_header(hdrs, "Retry-After");
+    assert_non_null(ra);
+    assert_string_equal(ra, "7");
+    free(ra);
+    free(hdrs);
+    assert_string_equal(t_str(e, "status"), "error");
+    assert_non_null(t_str(e, "correlationId"));
+    cJSON_Delete(e);
+    /* "after": the write happened, the answer is still 477 */
+    assert_int_equal(fake_set_faults(F, "{\"when\":\"after\"}"), 0);
+    cJSON_Delete(t_call(F, "POST", "/crm/v3/objects/contacts", T_PAT, "{\"properties\":{\"email\":\"m@example.com\"}}",
+                        477));
+    assert_int_equal(fake_stat(F, "records.hubspot.contacts"), 1);
+    /* Salesforce requests never draw it */
+    assert_int_equal(fake_set_faults(F, "{\"rate\":0}"), 0);
+    char *tok = fake_salesforce_token(F), line[400];
+    const char *h[3];
+    t_bearer(tok, line, sizeof line, h);
+    free(tok);
+    assert_int_equal(fake_set_faults(F, "{\"rate\":1,\"when\":\"before\"}"), 0);
+    cJSON_Delete(t_call(F, "GET", "/services/data/v59.0/limits", h, NULL, 200));
+    cJSON *f = t_call(F, "GET", "/__fake/faults", NULL, NULL, 200);
+    assert_string_equal(t_str(f, "faults.0"), "477");
+    assert_int_equal((int)t_num(f, "retry_after"), 7);
+    cJSON_Delete(f);
+    assert_int_equal(fake_stat(F, "faults_injected.477"), 2);
+    /* 429s: none on /crm, Retry-After on the token endpoint */
+    assert_int_equal(fake_set_faults(F, "{\"faults\":[\"429\"],\"token\":true,\"retry_after\":2}"), 0);
+    e = t_call_h(F, "GET", "/crm/v3/objects/contacts", T_PAT, NULL, 429, &hdrs);
+    assert_null(fake_header(hdrs, "Retry-After"));
+    free(hdrs);
+    cJSON_Delete(e);
+    e = t_call_h(F, "POST", "/oauth/v1/token", NULL,
+                 "grant_type=refresh_token&client_id=test-client&client_secret=test-secret&refresh_token=test-refresh",
+                 429, &hdrs);
+    ra = fake_header(hdrs, "Retry-After");
+    assert_non_null(ra);
+    assert_string_equal(ra, "2");
+    free(ra);
+    free(hdrs);
+    cJSON_Delete(e);
+    assert_int_equal(fake_set_faults(F, "{\"retry_after\":-1}"), -1);
+    assert_int_equal(fake_set_faults(F, "{\"retry_after\":\"7\"}"), -1);
+    /* from the command line, with its default kinds left alone */
+    ucrm_fake_t *g = fake_start("--fault-rate", "1", "--faults", "477", "--fault-retry-after", "3", NULL);
+    assert_non_null(g);
+    long st;
+    char *b = fake_request_full(g, "GET", "/crm/v3/objects/companies", T_PAT, NULL, 0, 0, &st, &hdrs);
+    assert_int_equal(st, 477);
+    ra = fake_header(hdrs, "Retry-After");
+    assert_string_equal(ra, "3");
+    free(ra);
+    free(hdrs);
+    free(b);
+    assert_int_equal(fake_stop(g), 0);
+}
+
 /* ------------------------------------------------------------------------------------------------ latency */
 static ucrm_fake_t *LAT;
 
@@ -192,6 +257,7 @@ int main(void)
         cmocka_unit_test_setup(test_fake_faults__status_faults, reset),
         cmocka_unit_test_setup(test_fake_faults__reset_and_timeout, reset),
         cmocka_unit_test_setup(test_fake_faults__before_versus_after, reset),
+        cmocka_unit_test_setup(test_fake_faults__migration_477_retry_after, reset),
         cmocka_unit_test(test_fake_faults__latency_is_concurrent),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

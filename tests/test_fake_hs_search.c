@@ -1,5 +1,5 @@
 /*
- * test_fake_hs_search.c -- HubSpot CRM search and associations v4 of unicrm-fake over real HTTP.
+ * test_fake_hs_search.c -- HubSpot CRM search and associations v4 of unicrm-fake over real HTTP, primary companies.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -183,18 +183,147 @@ static void test_fake_hs_search__incremental_by_lastmodified(void **state)
     cJSON_Delete(j);
 }
 
+/* true when a v4 list/batch-read result array holds toObjectId `to` with association type `type` */
+static int has_type(const cJSON *list, long to, int type)
+{
+    const cJSON *r, *t;
+    const cJSON *results = cJSON_IsArray(list) ? list : t_at(list, "results");
+    cJSON_ArrayForEach(r, results)
+    {
+        if ((long)t_num(r, "toObjectId") != to)
+            continue;
+        cJSON_ArrayForEach(t, t_at(r, "associationTypes")) if ((int)t_num(t, "typeId") == type) return 1;
+    }
+    return 0;
+}
+
+/* true when a v3 record's associations.<group> lists {id, type} */
+static int has_v3(const cJSON *rec, const char *group, const char *id, const char *type)
+{
+    char path[96];
+    snprintf(path, sizeof path, "associations.%s.results", group);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, t_at(rec, path))
+    {
+        if (strcmp(t_str(e, "id"), id) == 0 && strcmp(t_str(e, "type"), type) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static cJSON *v4_list(const char *from, const char *id, const char *to)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/crm/v4/objects/%s/%s/associations/%s", from, id, to);
+    return t_call(F, "GET", path, T_PAT, NULL, 200);
+}
+
+static char *new_contact(const char *email)
+{
+    char body[200];
+    snprintf(body, sizeof body, "{\"properties\":{\"email\":\"%s\"}}", email);
+    cJSON *c = t_call(F, "POST", "/crm/v3/objects/contacts", T_PAT, body, 201);
+    char *id = strdup(t_str(c, "id"));
+    cJSON_Delete(c);
+    return id;
+}
+
+/* The first company associated with a contact or deal becomes its primary company (type 1 / 5, with the
+ * unlabelled 279 / 341 beside it); later companies are unlabelled; an explicit primary replaces the old one. v3
+ * reads name the primary <object>_to_company and the other <object>_to_company_unlabeled. */
+static void test_fake_hs_search__primary_company(void **state)
+{
+    (void)state;
+    cJSON *l = v4_list("contacts", "10001", "companies");
+    assert_true(has_type(l, 10002, 1));
+    assert_true(has_type(l, 10002, 279));
+    assert_string_equal(t_str(l, "results.0.associationTypes.0.label"), "Contact with Primary Company");
+    assert_true(cJSON_IsNull(t_at(l, "results.0.associationTypes.1.label")));
+    cJSON_Delete(l);
+    l = v4_list("deals", "10003", "companies");
+    assert_true(has_type(l, 10002, 5));
+    assert_true(has_type(l, 10002, 341));
+    cJSON_Delete(l);
+    l = v4_list("companies", "10002", "contacts");
+    assert_true(has_type(l, 10001, 2));
+    assert_true(has_type(l, 10001, 280));
+    cJSON_Delete(l);
+    l = t_call(F, "GET", "/crm/v3/objects/contacts/10001?associations=companies", T_PAT, NULL, 200);
+    assert_int_equal(t_len(l, "associations.companies.results"), 2);
+    assert_true(has_v3(l, "companies", "10002", "contact_to_company"));
+    assert_true(has_v3(l, "companies", "10002", "contact_to_company_unlabeled"));
+    cJSON_Delete(l);
+    l = t_call(F, "GET", "/crm/v3/objects/deals/10003?associations=companies,contacts", T_PAT, NULL, 200);
+    assert_true(has_v3(l, "companies", "10002", "deal_to_company"));
+    assert_true(has_v3(l, "companies", "10002", "deal_to_company_unlabeled"));
+    assert_true(has_v3(l, "contacts", "10001", "deal_to_contact"));
+    cJSON_Delete(l);
+
+    /* a new contact: its first company (default association) becomes primary, the second does not */
+    char *c = new_contact("primary.first@example.com"), path[200];
+    snprintf(path, sizeof path, "/crm/v4/objects/contacts/%s/associations/default/companies/10005", c);
+    cJSON_Delete(t_call(F, "PUT", path, T_PAT, NULL, 200));
+    snprintf(path, sizeof path, "/crm/v4/objects/contacts/%s/associations/default/companies/10002", c);
+    cJSON_Delete(t_call(F, "PUT", path, T_PAT, NULL, 200));
+    l = v4_list("contacts", c, "companies");
+    assert_true(has_type(l, 10005, 1));
+    assert_false(has_type(l, 10002, 1));
+    assert_true(has_type(l, 10002, 279));
+    cJSON_Delete(l);
+    /* an explicit primary moves it; the old primary keeps its unlabelled association */
+    snprintf(path, sizeof path, "/crm/v4/objects/contacts/%s/associations/companies/10002", c);
+    cJSON *p = t_call(F, "PUT", path, T_PAT, "[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":1}]", 201);
+    assert_string_equal(t_str(p, "labels.0"), "Contact with Primary Company");
+    cJSON_Delete(p);
+    l = v4_list("contacts", c, "companies");
+    assert_true(has_type(l, 10002, 1));
+    assert_false(has_type(l, 10005, 1));
+    assert_true(has_type(l, 10005, 279));
+    cJSON_Delete(l);
+    l = v4_list("companies", "10005", "contacts");
+    assert_false(has_type(l, strtol(c, NULL, 10), 2));
+    assert_true(has_type(l, strtol(c, NULL, 10), 280));
+    cJSON_Delete(l);
+    free(c);
+
+    /* from the company's side, at creation, and through the v4 batch */
+    c = new_contact("primary.company.side@example.com");
+    snprintf(path, sizeof path, "/crm/v4/objects/companies/10008/associations/default/contacts/%s", c);
+    cJSON_Delete(t_call(F, "PUT", path, T_PAT, NULL, 200));
+    l = v4_list("contacts", c, "companies");
+    assert_true(has_type(l, 10008, 1));
+    cJSON_Delete(l);
+    free(c);
+    cJSON *d = t_call(F, "POST", "/crm/v3/objects/deals", T_PAT,
+                      "{\"properties\":{\"dealname\":\"First\"},\"associations\":[{\"to\":{\"id\":10005},\"types\":"
+                      "[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":341}]}]}", 201);
+    l = v4_list("deals", t_str(d, "id"), "companies");
+    assert_true(has_type(l, 10005, 5));
+    cJSON_Delete(l);
+    cJSON_Delete(d);
+    c = new_contact("primary.batch@example.com");
+    char body[300];
+    snprintf(body, sizeof body, "{\"inputs\":[{\"from\":{\"id\":\"%s\"},\"to\":{\"id\":\"10011\"},\"types\":"
+             "[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279}]}]}", c);
+    cJSON_Delete(t_call(F, "POST", "/crm/v4/associations/contacts/companies/batch/create", T_PAT, body, 201));
+    l = v4_list("contacts", c, "companies");
+    assert_true(has_type(l, 10011, 1));
+    cJSON_Delete(l);
+    free(c);
+}
+
 static void test_fake_hs_search__associations_v4(void **state)
 {
     (void)state;
-    /* seed: contact 10001 -> company 10002 (279), deal 10003 -> company 10002 and contact 10001 */
+    /* seed: contact 10001 -> company 10002 (279, so primary too), deal 10003 -> company 10002 and contact 10001 */
     cJSON *l = t_call(F, "GET", "/crm/v4/objects/contacts/10001/associations/companies", T_PAT, NULL, 200);
     assert_int_equal((int)t_num(l, "results.0.toObjectId"), 10002);
-    assert_int_equal((int)t_num(l, "results.0.associationTypes.0.typeId"), 279);
+    assert_true(has_type(l, 10002, 279));
     assert_string_equal(t_str(l, "results.0.associationTypes.0.category"), "HUBSPOT_DEFINED");
     cJSON_Delete(l);
     l = t_call(F, "GET", "/crm/v3/objects/companies/10002?associations=contacts,deals", T_PAT, NULL, 200);
     assert_string_equal(t_str(l, "associations.contacts.results.0.id"), "10001");
-    assert_string_equal(t_str(l, "associations.contacts.results.0.type"), "company_to_contact_unlabeled");
+    assert_true(has_v3(l, "contacts", "10001", "company_to_contact_unlabeled"));
     assert_string_equal(t_str(l, "associations.deals.results.0.id"), "10003");
     cJSON_Delete(l);
     /* default association between contact 10004 and company 10002 */
@@ -207,7 +336,7 @@ static void test_fake_hs_search__associations_v4(void **state)
                "[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":1}]", 201);
     assert_string_equal(t_str(p, "fromObjectTypeId"), "0-1");
     assert_int_equal((int)t_num(p, "toObjectId"), 10005);
-    assert_string_equal(t_str(p, "labels.0"), "Primary");
+    assert_string_equal(t_str(p, "labels.0"), "Contact with Primary Company");
     cJSON_Delete(p);
     l = t_call(F, "POST", "/crm/v4/associations/contacts/companies/batch/read", T_PAT,
                "{\"inputs\":[{\"id\":\"10004\"}]}", 200);
@@ -247,6 +376,7 @@ int main(void)
         cmocka_unit_test_setup(test_fake_hs_search__paging_sort_and_cap, reset),
         cmocka_unit_test_setup(test_fake_hs_search__incremental_by_lastmodified, reset),
         cmocka_unit_test_setup(test_fake_hs_search__associations_v4, reset),
+        cmocka_unit_test_setup(test_fake_hs_search__primary_company, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -316,6 +316,107 @@ static void test_fake_hubspot__batch_errors(void **state)
     cJSON_Delete(t_call(F, "POST", "/crm/v3/objects/contacts/batch/explode", T_PAT, "{\"inputs\":[]}", 404));
 }
 
+/* batch/update and batch/upsert: invalid inputs that all carry an objectWriteTraceId are reported one by one in a
+ * 207 while the others are written; otherwise the first one fails the batch. Upsert validates the id as the value
+ * of idProperty when it creates (INVALID_EMAIL), and an email another contact has is a whole-batch 409. */
+static void test_fake_hubspot__batch_update_upsert_multi_status(void **state)
+{
+    (void)state;
+    char *b1 = create_contact("b1@example.com", "One"), *b2 = create_contact("b2@example.com", "Two");
+    char body[1024];
+    /* update: one bad property, no trace ids -> 400, nothing written */
+    snprintf(body, sizeof body, "{\"inputs\":[{\"id\":\"%s\",\"properties\":{\"firstname\":\"X\"}},"
+             "{\"id\":\"%s\",\"properties\":{\"nope\":\"1\"}}]}", b1, b2);
+    cJSON *e = t_call(F, "POST", "/crm/v3/objects/contacts/batch/update", T_PAT, body, 400);
+    assert_string_equal(t_str(e, "category"), "VALIDATION_ERROR");
+    assert_non_null(strstr(t_str(e, "message"), "PROPERTY_DOESNT_EXIST"));
+    cJSON_Delete(e);
+    /* a traced bad input beside an untraced one still fails the batch */
+    snprintf(body, sizeof body, "{\"inputs\":[{\"id\":\"%s\",\"properties\":{\"email\":\"bad\"},\"objectWriteTraceId\":"
+             "\"t1\"},{\"id\":\"%s\",\"properties\":{\"nope\":\"1\"}}]}", b1, b2);
+    cJSON_Delete(t_call(F, "POST", "/crm/v3/objects/contacts/batch/update", T_PAT, body, 400));
+    snprintf(body, sizeof body, "/crm/v3/objects/contacts/%s", b1);
+    e = t_call(F, "GET", body, T_PAT, NULL, 200);
+    assert_string_equal(t_str(e, "properties.firstname"), "One");
+    cJSON_Delete(e);
+    /* every input traced: 207, the good one written */
+    snprintf(body, sizeof body, "{\"inputs\":[{\"id\":\"%s\",\"properties\":{\"firstname\":\"X\"},\"objectWriteTraceId\":"
+             "\"t1\"},{\"id\":\"%s\",\"properties\":{\"nope\":\"1\"},\"objectWriteTraceId\":\"t2\"},"
+             "{\"id\":\"999999\",\"properties\":{\"firstname\":\"Z\"},\"objectWriteTraceId\":\"t3\"}]}", b1, b2);
+    cJSON *r = t_call(F, "POST", "/crm/v3/objects/contacts/batch/update", T_PAT, body, 207);
+    assert_int_equal(t_len(r, "results"), 1);
+    assert_string_equal(t_str(r, "results.0.properties.firstname"), "X");
+    assert_string_equal(t_str(r, "results.0.objectWriteTraceId"), "t1");
+    assert_int_equal((int)t_num(r, "numErrors"), 2);
+    assert_string_equal(t_str(r, "errors.0.category"), "VALIDATION_ERROR");
+    assert_string_equal(t_str(r, "errors.0.context.objectWriteTraceId.0"), "t2");
+    assert_string_equal(t_str(r, "errors.1.category"), "OBJECT_NOT_FOUND");
+    assert_string_equal(t_str(r, "errors.1.context.ids.0"), "999999");
+    assert_string_equal(t_str(r, "errors.1.context.objectWriteTraceId.0"), "t3");
+    assert_string_equal(t_str(r, "errors.1.message"),
+                        "Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.");
+    cJSON_Delete(r);
+
+    /* upsert by email: an invalid email as the id never creates a contact */
+    e = t_call(F, "POST", "/crm/v3/objects/contacts/batch/upsert", T_PAT,
+               "{\"inputs\":[{\"id\":\"not-an-email\",\"idProperty\":\"email\",\"properties\":{\"firstname\":\"N\"}}]}",
+               400);
+    assert_string_equal(t_str(e, "category"), "VALIDATION_ERROR");
+    assert_non_null(strstr(t_str(e, "message"), "INVALID_EMAIL"));
+    assert_non_null(strstr(t_str(e, "message"), "Email address not-an-email is invalid"));
+    cJSON_Delete(e);
+    assert_int_equal(fake_stat(F, "records.hubspot.contacts"), 2);
+    r = t_call(F, "POST", "/crm/v3/objects/contacts/batch/upsert", T_PAT,
+               "{\"inputs\":[{\"id\":\"b4@example.com\",\"idProperty\":\"email\",\"properties\":{},\"objectWriteTraceId\":"
+               "\"u1\"},{\"id\":\"bad-email\",\"idProperty\":\"email\",\"properties\":{},\"objectWriteTraceId\":\"u2\"},"
+               "{\"id\":\"B1@example.com\",\"idProperty\":\"email\",\"properties\":{\"firstname\":\"Y\"},"
+               "\"objectWriteTraceId\":\"u3\"},{\"id\":\"b2@example.com\",\"idProperty\":\"email\",\"properties\":"
+               "{\"hs_object_id\":\"1\"},\"objectWriteTraceId\":\"u4\"}]}",
+               207);
+    assert_int_equal(t_len(r, "results"), 2);
+    assert_true(cJSON_IsTrue(t_at(r, "results.0.new")));
+    assert_string_equal(t_str(r, "results.0.objectWriteTraceId"), "u1");
+    assert_false(cJSON_IsTrue(t_at(r, "results.1.new")));
+    assert_string_equal(t_str(r, "results.1.id"), b1);
+    assert_int_equal((int)t_num(r, "numErrors"), 2);
+    assert_string_equal(t_str(r, "errors.0.context.objectWriteTraceId.0"), "u2");
+    assert_non_null(strstr(t_str(r, "errors.0.message"), "INVALID_EMAIL"));
+    assert_string_equal(t_str(r, "errors.1.context.objectWriteTraceId.0"), "u4");
+    assert_non_null(strstr(t_str(r, "errors.1.message"), "READ_ONLY_VALUE"));
+    cJSON_Delete(r);
+    assert_int_equal(fake_stat(F, "records.hubspot.contacts"), 3);
+    /* an email another contact already has: the whole batch answers 409, even with trace ids */
+    e = t_call(F, "POST", "/crm/v3/objects/contacts/batch/upsert", T_PAT,
+               "{\"inputs\":[{\"id\":\"C9\",\"idProperty\":\"customer_code\",\"properties\":{\"email\":\"b2@example.com\"},"
+               "\"objectWriteTraceId\":\"v1\"},{\"id\":\"C10\",\"idProperty\":\"customer_code\",\"properties\":{},"
+               "\"objectWriteTraceId\":\"v2\"}]}",
+               409);
+    assert_string_equal(t_str(e, "category"), "CONFLICT");
+    char want[64];
+    snprintf(want, sizeof want, "Existing ID: %s", b2);
+    assert_non_null(strstr(t_str(e, "message"), want));
+    cJSON_Delete(e);
+    assert_int_equal(fake_stat(F, "records.hubspot.contacts"), 3);
+    free(b1);
+    free(b2);
+}
+
+/* An encoded slash in an id path segment is data (idProperty=email, an email with a slash) */
+static void test_fake_hubspot__id_with_encoded_slash(void **state)
+{
+    (void)state;
+    char *id = create_contact("a/b@example.com", "Slash");
+    cJSON *j = t_call(F, "GET", "/crm/v3/objects/contacts/a%2Fb%40example.com?idProperty=email", T_PAT, NULL, 200);
+    assert_string_equal(t_str(j, "id"), id);
+    cJSON_Delete(j);
+    j = t_call(F, "PATCH", "/crm/v3/objects/contacts/A%2FB%40example.com?idProperty=email", T_PAT,
+               "{\"properties\":{\"firstname\":\"Patched\"}}", 200);
+    assert_string_equal(t_str(j, "properties.firstname"), "Patched");
+    cJSON_Delete(j);
+    cJSON_Delete(t_call(F, "GET", "/crm/v3/objects/contacts/a/b@example.com?idProperty=email", T_PAT, NULL, 404));
+    free(id);
+}
+
 static void test_fake_hubspot__unauthenticated(void **state)
 {
     (void)state;
@@ -368,6 +469,8 @@ int main(void)
         cmocka_unit_test_setup(test_fake_hubspot__list_paging_no_gaps, reset),
         cmocka_unit_test_setup(test_fake_hubspot__batch_read_create_update_upsert_archive, reset),
         cmocka_unit_test_setup(test_fake_hubspot__batch_errors, reset),
+        cmocka_unit_test_setup(test_fake_hubspot__batch_update_upsert_multi_status, reset),
+        cmocka_unit_test_setup(test_fake_hubspot__id_with_encoded_slash, reset),
         cmocka_unit_test_setup(test_fake_hubspot__unauthenticated, reset),
         cmocka_unit_test_setup(test_fake_hubspot__properties_api, reset),
     };

@@ -1,6 +1,7 @@
 /*
  * test_fake_salesforce.c -- Salesforce sObject REST of unicrm-fake over real HTTP: CRUD, ids, dates, derived
- * Opportunity fields, external-id upsert, errors, /limits, versions, getUpdated/getDeleted.
+ * Opportunity fields, external-id upsert (encoded slashes too), errors, /limits, versions, getUpdated/getDeleted,
+ * and emptying the Recycle Bin through POST /__fake/purge.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -263,6 +264,127 @@ static void test_fake_salesforce__upsert_external_id(void **state)
     free(id);
 }
 
+/* An encoded slash inside the external-id value is data, not a path separator: jsforce PR #1258 and
+ * texei-sfdx-plugin PR #112 encode the value with encodeURIComponent and Salesforce then matches "a/b". */
+static void test_fake_salesforce__external_id_with_encoded_slash(void **state)
+{
+    (void)state;
+    cJSON *j = t_call(F, "PATCH", V "/sobjects/Contact/External_Id__c/a%2Fb%20c", H, "{\"LastName\":\"Slash\"}", 201);
+    assert_true(cJSON_IsTrue(t_at(j, "created")));
+    cJSON_Delete(j);
+    j = t_call(F, "GET", V "/sobjects/Contact/External_Id__c/a%2Fb%20c?fields=LastName,External_Id__c", H, NULL, 200);
+    assert_string_equal(t_str(j, "External_Id__c"), "a/b c");
+    cJSON_Delete(j);
+    j = t_call(F, "GET", V "/sobjects/Contact/External_Id__c/A%2fB%20C?fields=LastName", H, NULL, 200);
+    assert_string_equal(t_str(j, "LastName"), "Slash");
+    cJSON_Delete(j);
+    j = t_call(F, "PATCH", V "/sobjects/Contact/External_Id__c/a%2Fb%20c", H, "{\"LastName\":\"Again\"}", 200);
+    assert_false(cJSON_IsTrue(t_at(j, "created")));
+    cJSON_Delete(j);
+    /* unencoded, the slash splits the path: no such resource (simple-salesforce issue #22) */
+    j = t_call(F, "GET", V "/sobjects/Contact/External_Id__c/a/b%20c", H, NULL, 404);
+    assert_string_equal(t_str(j, "0.errorCode"), "NOT_FOUND");
+    cJSON_Delete(j);
+    assert_null(t_call(F, "DELETE", V "/sobjects/Contact/External_Id__c/a%2Fb%20c", H, NULL, 204));
+    assert_int_equal(fake_stat(F, "records.salesforce.Contact"), 0);
+}
+
+static long count_query(const char *path)
+{
+    cJSON *j = t_call(F, "GET", path, H, NULL, 200);
+    long n = (long)t_num(j, "totalSize");
+    cJSON_Delete(j);
+    return n;
+}
+
+/* POST /__fake/purge: emptyRecycleBin. The deleted record stays in getDeleted (PROTOCOL A4) and leaves queryAll,
+ * at once or after "queryall_ms" (the SOAP API guide: queryAll still sees it "typically 24 hours"). */
+static void test_fake_salesforce__purge_recycle_bin(void **state)
+{
+    (void)state;
+    cJSON *ck = t_call(F, "GET", "/__fake/clock", NULL, NULL, 200);
+    long long now = (long long)t_num(ck, "now_ms");
+    cJSON_Delete(ck);
+    char *a = create("Account", "{\"Name\":\"A\"}"), *b = create("Account", "{\"Name\":\"B\"}");
+    char *c = create("Account", "{\"Name\":\"C\"}");
+    char path[512], body[512];
+    const char *ids[] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, V "/sobjects/Account/%s", ids[i]);
+        assert_null(t_call(F, "DELETE", path, H, NULL, 204));
+    }
+    const char *deleted_q = V "/queryAll/?q=SELECT+Id+FROM+Account+WHERE+IsDeleted+=+true";
+    assert_int_equal(count_query(deleted_q), 2);
+    snprintf(body, sizeof body,
+             "{\"provider\":\"salesforce\",\"object\":\"Account\",\"ids\":[\"%s\",\"%s\",\"001000000000000AAA\"]}", a, c);
+    cJSON *p = t_call(F, "POST", "/__fake/purge", NULL, body, 200);
+    assert_int_equal(t_len(p, "purged"), 1);
+    assert_string_equal(t_str(p, "purged.0"), a);
+    assert_int_equal(t_len(p, "errors"), 2);
+    assert_string_equal(t_str(p, "errors.0.id"), c);
+    assert_string_equal(t_str(p, "errors.0.error"), "not deleted");
+    assert_string_equal(t_str(p, "errors.1.error"), "not found");
+    cJSON_Delete(p);
+    assert_int_equal(count_query(deleted_q), 1);
+    assert_int_equal(fake_stat(F, "records_purged.salesforce.Account"), 1);
+    snprintf(path, sizeof path, V "/sobjects/Account/%s", a);
+    cJSON *e = t_call(F, "GET", path, H, NULL, 404);
+    assert_string_equal(t_str(e, "0.errorCode"), "NOT_FOUND");
+    cJSON_Delete(e);
+    snprintf(path, sizeof path, V "/sobjects/Account/%s", b);
+    e = t_call(F, "GET", path, H, NULL, 404);
+    assert_string_equal(t_str(e, "0.errorCode"), "ENTITY_IS_DELETED");
+    cJSON_Delete(e);
+    snprintf(path, sizeof path, V "/composite/sobjects/Account?ids=%s&fields=Id", a);
+    e = t_call(F, "GET", path, H, NULL, 200);
+    assert_true(cJSON_IsNull(t_at(e, "0")));
+    cJSON_Delete(e);
+    e = t_call(F, "GET", "/__fake/records/salesforce/Account", NULL, NULL, 200);
+    assert_int_equal((int)t_num(e, "total"), 2);
+    cJSON_Delete(e);
+
+    /* with a queryAll grace period, and for every deleted Account */
+    snprintf(path, sizeof path, V "/sobjects/Account/%s", c);
+    assert_null(t_call(F, "DELETE", path, H, NULL, 204));
+    p = t_call(F, "POST", "/__fake/purge", NULL,
+               "{\"provider\":\"salesforce\",\"object\":\"Account\",\"all\":true,\"queryall_ms\":60000}", 200);
+    assert_int_equal(t_len(p, "purged"), 2);
+    cJSON_Delete(p);
+    assert_int_equal(count_query(deleted_q), 2);
+    e = t_call(F, "GET", path, H, NULL, 404);
+    assert_string_equal(t_str(e, "0.errorCode"), "ENTITY_IS_DELETED");
+    cJSON_Delete(e);
+    assert_int_equal(fake_clock_advance(F, 60001), 0);
+    assert_int_equal(count_query(deleted_q), 0);
+    assert_int_equal(count_query(V "/queryAll/?q=SELECT+Id+FROM+Account"), 0);
+    e = t_call(F, "GET", path, H, NULL, 404);
+    assert_string_equal(t_str(e, "0.errorCode"), "NOT_FOUND");
+    cJSON_Delete(e);
+
+    /* getDeleted still lists all three within its window */
+    time_t s = (time_t)(now / 1000 - 60), en = (time_t)(now / 1000 + 180);
+    struct tm ts, te;
+    gmtime_r(&s, &ts);
+    gmtime_r(&en, &te);
+    char start[40], end[40];
+    strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%S%%2B00:00", &ts);
+    strftime(end, sizeof end, "%Y-%m-%dT%H:%M:%S%%2B00:00", &te);
+    snprintf(path, sizeof path, V "/sobjects/Account/deleted/?start=%s&end=%s", start, end);
+    e = t_call(F, "GET", path, H, NULL, 200);
+    assert_int_equal(t_len(e, "deletedRecords"), 3);
+    cJSON_Delete(e);
+
+    e = t_call(F, "POST", "/__fake/purge", NULL, "{\"provider\":\"hubspot\",\"all\":true}", 400);
+    cJSON_Delete(e);
+    e = t_call(F, "POST", "/__fake/purge", NULL, "{\"provider\":\"salesforce\",\"object\":\"Account\"}", 400);
+    cJSON_Delete(e);
+    e = t_call(F, "POST", "/__fake/purge", NULL, "{\"provider\":\"salesforce\",\"object\":\"Lead\",\"all\":true}", 400);
+    cJSON_Delete(e);
+    free(a);
+    free(b);
+    free(c);
+}
+
 static void test_fake_salesforce__limits_and_versions(void **state)
 {
     (void)state;
@@ -352,6 +474,8 @@ int main(void)
         cmocka_unit_test_setup(test_fake_salesforce__errors, reset),
         cmocka_unit_test_setup(test_fake_salesforce__opportunity_derived, reset),
         cmocka_unit_test_setup(test_fake_salesforce__upsert_external_id, reset),
+        cmocka_unit_test_setup(test_fake_salesforce__external_id_with_encoded_slash, reset),
+        cmocka_unit_test_setup(test_fake_salesforce__purge_recycle_bin, reset),
         cmocka_unit_test_setup(test_fake_salesforce__limits_and_versions, reset),
         cmocka_unit_test_setup(test_fake_salesforce__get_updated_deleted, reset),
         cmocka_unit_test_setup(test_fake_salesforce__describe, reset),

@@ -18,7 +18,8 @@ static const char *H[4];
 static int group_setup(void **state)
 {
     (void)state;
-    F = fake_start("--seed", "450", NULL);
+    F = fake_start("--seed", "450", "--salesforce-custom-fields", "Account.Code__c:casesensitive,Account.Tag__c:externalid",
+                   NULL);
     return F ? 0 : -1;
 }
 
@@ -146,6 +147,119 @@ static void test_fake_soql__errors(void **state)
     e = t_call(F, "GET", V "/query/01gXXXXXXXXXXXXXXX-2000", H, NULL, 400);
     assert_string_equal(t_str(e, "0.errorCode"), "INVALID_QUERY_LOCATOR");
     cJSON_Delete(e);
+}
+
+/* Creates Accounts with the given names (a JSON array of strings) through the control API. */
+static void accounts(const char *json_names)
+{
+    cJSON *names = cJSON_Parse(json_names), *arr = cJSON_CreateArray();
+    const cJSON *n;
+    cJSON_ArrayForEach(n, names)
+    {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "Name", n->valuestring);
+        cJSON_AddItemToArray(arr, o);
+    }
+    char *body = cJSON_PrintUnformatted(arr);
+    cJSON *r = t_call(F, "POST", "/__fake/records/salesforce/Account", NULL, body, 201);
+    assert_int_equal(t_len(r, "ids"), cJSON_GetArraySize(names));
+    cJSON_Delete(r);
+    free(body);
+    cJSON_Delete(arr);
+    cJSON_Delete(names);
+}
+
+static void malformed(const char *soql, const char *expect_in_message)
+{
+    cJSON *e = query(soql, 400);
+    assert_string_equal(t_str(e, "0.errorCode"), "MALFORMED_QUERY");
+    if (!strstr(t_str(e, "0.message"), expect_in_message))
+        print_message("%s -> %s\n", soql, t_str(e, "0.message"));
+    assert_non_null(strstr(t_str(e, "0.message"), expect_in_message));
+    cJSON_Delete(e);
+}
+
+/* SOQL and SOSL Reference, "Quoted String Escape Sequences": \n \r \t \b \f (either case), \" \' \\, \uXXXX;
+ * \% and \_ only in LIKE, where they are a literal % and _; any other backslash is an error. */
+static void test_fake_soql__string_escapes(void **state)
+{
+    (void)state;
+    accounts("[\"Ter%\",\"Ter%x\",\"Terx\",\"Ter_\",\"TerA\",\"Bob's BBQ\",\"back\\\\slash\",\"tab\\there\","
+             "\"quote\\\"d\",\"bell\\bx\",\"form\\ffeed\",\"line\\nbreak\",\"Caf\\u00e9\",\"CAF\\u00c9 noir\","
+             "\"\\ud83d\\ude00 smile\"]");
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name LIKE 'Ter%'"), 5);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name LIKE 'Ter\\%'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name LIKE 'Ter\\%%'"), 2);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name LIKE 'Ter_'"), 4);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name LIKE 'Ter\\_'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name LIKE 'ter\\u0025%'"), 2); /* \u0025: literal % */
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'Bob\\'s BBQ'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'bob\\'S bbq'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'back\\\\slash'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name LIKE 'back\\\\%'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name LIKE 'back%'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'tab\\there'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'TAB\\There'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'quote\\\"d'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'bell\\bx'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'bell\\Bx'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'form\\ffeed'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name IN ('line\\nbreak', 'line\\Nbreak', 'x')"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'line\\rbreak'"), 0);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'tab\\u0009here'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = '\\ud83d\\ude00 smile'"), 1);
+    /* = ignores case beyond ASCII; LIKE's _ is one character (é is two bytes) */
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'caf\\u00c9'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name = 'CAF\xc3\x89'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name LIKE 'caf_'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name LIKE 'caf_%'"), 2);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name LIKE '_ smile'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Name != 'caf\xc3\xa9' AND Name LIKE 'caf%'"), 1);
+    /* keywords ignore case */
+    assert_int_equal(count_of("select id from account where name like 'ter\\%' order by name desc nulls last"), 1);
+
+    malformed("SELECT Id FROM Account WHERE Name = 'Ter\\%'", "Illegal character sequence '\\%' in string literal");
+    malformed("SELECT Id FROM Account WHERE Name IN ('Ter\\_')", "Illegal character sequence '\\_'");
+    malformed("SELECT Id, Name FROM Contact WHERE FirstName = 'Anne\\-Marie'",
+              "ERROR at Row:1:Column:48\nInvalid string literal 'Anne\\-Marie'. Illegal character sequence '\\-' in "
+              "string literal.");
+    malformed("SELECT Id FROM Account WHERE Name = 'x\\a'", "Illegal character sequence '\\a'");
+    malformed("SELECT Id FROM Account WHERE Name = 'x\\U00e9'", "Illegal character sequence '\\U'");
+    malformed("SELECT Id FROM Account WHERE Name = 'x\\u00e'", "Illegal character sequence '\\u'");
+    malformed("SELECT Id FROM Account WHERE Name = 'x\\uzzzz'", "Illegal character sequence '\\u'");
+    malformed("SELECT Id FROM Account WHERE Name = 'x\\ud83d'", "Illegal character sequence '\\u'");
+    malformed("SELECT Id FROM Account WHERE Name = 'x\\ude00'", "Illegal character sequence '\\u'");
+    malformed("SELECT Id FROM Account WHERE Name = 'x\\u0000'", "Illegal character sequence '\\u'");
+    malformed("SELECT Id FROM Account WHERE Name LIKE 'x\\'", "unexpected token"); /* the quote is escaped */
+}
+
+/* Comparisons ignore case except on unique case-sensitive fields (SOQL and SOSL Reference, Comparison Operators);
+ * the same rule decides external-id matching and uniqueness. */
+static void test_fake_soql__case_sensitive_fields(void **state)
+{
+    (void)state;
+    cJSON_Delete(t_call(F, "POST", "/__fake/records/salesforce/Account", NULL,
+                        "[{\"Name\":\"CS\",\"Code__c\":\"ABC-1\",\"Tag__c\":\"ABC-1\"}]", 201));
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Code__c = 'ABC-1'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Code__c = 'abc-1'"), 0);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Code__c LIKE 'abc%'"), 0);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Code__c IN ('abc-1', 'ABC-1')"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Tag__c = 'abc-1'"), 1);
+    assert_int_equal(count_of("SELECT Id FROM Account WHERE Tag__c LIKE 'abc%'"), 1);
+    cJSON *j = t_call(F, "GET", V "/sobjects/Account/Code__c/abc-1", H, NULL, 404);
+    assert_string_equal(t_str(j, "0.errorCode"), "NOT_FOUND");
+    cJSON_Delete(j);
+    j = t_call(F, "GET", V "/sobjects/Account/Code__c/ABC-1?fields=Name", H, NULL, 200);
+    assert_string_equal(t_str(j, "Name"), "CS");
+    cJSON_Delete(j);
+    j = t_call(F, "GET", V "/sobjects/Account/Tag__c/abc-1?fields=Name", H, NULL, 200);
+    assert_string_equal(t_str(j, "Name"), "CS");
+    cJSON_Delete(j);
+    /* another case is another value on the case-sensitive field, a duplicate on the other one */
+    cJSON_Delete(t_call(F, "POST", V "/sobjects/Account", H, "{\"Name\":\"CS2\",\"Code__c\":\"abc-1\"}", 201));
+    j = t_call(F, "POST", V "/sobjects/Account", H, "{\"Name\":\"CS3\",\"Tag__c\":\"abc-1\"}", 400);
+    assert_string_equal(t_str(j, "0.errorCode"), "DUPLICATE_VALUE");
+    cJSON_Delete(j);
 }
 
 static void page_through(const char *first_path, int batch, int expect_total, int expect_pages)
@@ -295,6 +409,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_fake_soql__select_where_order_limit, reset),
         cmocka_unit_test_setup(test_fake_soql__errors, reset),
+        cmocka_unit_test_setup(test_fake_soql__string_escapes, reset),
+        cmocka_unit_test_setup(test_fake_soql__case_sensitive_fields, reset),
         cmocka_unit_test_setup(test_fake_soql__paging_batch_size, reset),
         cmocka_unit_test_setup(test_fake_soql__keyset_paging_by_id, reset),
         cmocka_unit_test_setup(test_fake_soql__collections, reset),

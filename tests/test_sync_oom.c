@@ -1,7 +1,7 @@
 /*
  * test_sync_oom.c -- allocation-failure torture for the sync toolkit: event parsing (both providers, with a
- * client's field map), keep_newest, dedupe, the policy (rules, fingerprints, echo checks, filtering) and the
- * signatures.
+ * client's field map), keep_newest, dedupe, the policy (rules, fingerprints, echo checks, filtering), the
+ * signatures, record fingerprints and setting up a reconciliation pass (checkpoint, fields, application ids).
  *
  * A counting allocator (installed with ucrm_global_set_allocator, so cJSON goes through it too) fails the Nth
  * allocation, for N = 1, 2, ... until the whole scenario runs without reaching N. Every run must end with
@@ -183,10 +183,36 @@ out:
     return rc;
 }
 
+static ucrm_err_t recon_part(void) {
+    ucrm_err_t rc;
+    ucrm_record_t *r = NULL;
+    ucrm_recon_t *pass = NULL;
+    char *fp = NULL;
+    const char *json = "{\"email\":\"a@x.io\",\"address\":{\"city\":\"Paris\",\"street\":null},"
+                       "\"phone_numbers\":[{\"number\":\"1\",\"type\":\"work\"}],\"custom.n\":1.50}";
+    STEP(ucrm_record_new_from_json(&r, UCRM_OBJECT_CONTACT, json, strlen(json), NULL));
+    STEP(ucrm_record_fingerprint(&fp, r, NULL, NULL));
+    ucrm_free(fp);
+    fp = NULL;
+    STEP(ucrm_record_fingerprint(&fp, r, "address.city,phone_numbers.work,custom.n,email", NULL));
+    STEP(ucrm_recon_new(&pass, g_client, UCRM_OBJECT_CONTACT, "ucrm-recon.1.hubspot.contact.1000.2000.abc", NULL,
+                        NULL));
+    STEP(ucrm_recon_set_fields(pass, "email, title,address.city", NULL));
+    STEP(ucrm_recon_add_app_id(pass, "1", NULL));
+    STEP(ucrm_recon_add_app_id(pass, "2", NULL));
+    STEP(ucrm_recon_checkpoint(pass) ? UCRM_OK : UCRM_ERR_NOMEM);
+out:
+    ucrm_recon_destroy(pass);
+    ucrm_free(fp);
+    ucrm_record_destroy(r);
+    return rc;
+}
+
 static ucrm_err_t scenario(void) {
     ucrm_err_t rc;
     ucrm_policy_t *p = NULL;
     STEP(signature_part());
+    STEP(recon_part());
     STEP(ucrm_policy_new(&p));
     STEP(policy_part(p));
     STEP(events_part(p));

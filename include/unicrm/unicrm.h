@@ -682,6 +682,7 @@ UCRM_API ucrm_err_t ucrm_record_set_int64(ucrm_record_t *rec, const char *field,
  * @brief Sets a number field (double or decimal; decimals are written with up to 17 significant digits: the
  *        fewest of 15, 16 or 17 that read back as the same double, in plain notation without exponent).
  *        An int field takes an integral value in the int64 range.
+ * @since 1.0.0
  */
 UCRM_API ucrm_err_t ucrm_record_set_double(ucrm_record_t *rec, const char *field, double value);
 /** @brief Sets a boolean field (0 or non-zero). @since 1.0.0 */
@@ -766,11 +767,13 @@ UCRM_API void ucrm_reqopts_destroy(ucrm_reqopts_t *opts);
 UCRM_API ucrm_err_t ucrm_reqopts_set_fields(ucrm_reqopts_t *opts, const char *fields_csv);
 /** @brief Records per page for list/search, 1..2000 (clamped to what the provider allows). @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_page_size(ucrm_reqopts_t *opts, int32_t n);
-/** @brief List only records modified at or after this RFC 3339 time (incremental sync). NULL clears it. */
+/** @brief List only records modified at or after this RFC 3339 time (incremental sync). NULL clears it.
+ *  @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_updated_since(ucrm_reqopts_t *opts, const char *rfc3339);
 /** @brief 1: list deleted (archived) records as well, with is_deleted set. @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_include_deleted(ucrm_reqopts_t *opts, int include);
-/** @brief Total time budget for the call (retries and limiter waits included), ms; 0 = retry.budget.ms. */
+/** @brief Total time budget for the call (retries and limiter waits included), ms; 0 = retry.budget.ms.
+ *  @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_timeout_ms(ucrm_reqopts_t *opts, int64_t ms);
 /**
  * @brief Priority lane (default UCRM_PRIORITY_NORMAL). HIGH may also use the share of every rate-limit bucket
@@ -782,9 +785,13 @@ UCRM_API ucrm_err_t ucrm_reqopts_set_priority(ucrm_reqopts_t *opts, ucrm_priorit
 /**
  * @brief Longest rate-limiter wait before failing with UCRM_ERR_RATE_LIMITED (with a retry-after), -1 =
  *        ratelimit.wait.max.ms, 0 = never wait. The call fails at once when the wait is known to be longer.
+ * @since 1.0.0
  */
 UCRM_API ucrm_err_t ucrm_reqopts_set_max_wait_ms(ucrm_reqopts_t *opts, int64_t ms);
-/** @brief An idempotency key sent with writes where the provider supports one. NULL clears it. */
+/** @brief An idempotency key for writes, for providers that accept one. NULL clears it. Neither HubSpot's CRM v3
+ *  nor Salesforce's REST API accepts one today, so the key is validated and kept but not sent; unicrm's own
+ *  retry rules (a create is only retried when it provably did not arrive) are what prevents duplicates.
+ *  @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_idempotency_key(ucrm_reqopts_t *opts, const char *key);
 /** @brief Batches: 1 = all or none (Salesforce allOrNone); default 0. @since 1.0.0 */
 UCRM_API ucrm_err_t ucrm_reqopts_set_all_or_none(ucrm_reqopts_t *opts, int all_or_none);
@@ -1023,9 +1030,11 @@ UCRM_API void ucrm_response_destroy(ucrm_response_t *r);
  *   writes out:   ucrm_policy_filter(TO_CRM) -> ucrm_policy_note_write() -> ucrm_update() (so that the webhook
  *                 HubSpot sends back for our own write is recognised as an echo).
  *   webhook out:  ucrm_webhook_sign() for the application's own consumers, ucrm_webhook_verify() on their side.
+ *   truth pass:   ucrm_recon_new() from the last checkpoint -> ucrm_recon_run() -> repair each drift item ->
+ *                 store ucrm_recon_checkpoint() (what webhooks missed: lost deliveries, gaps, deletes).
  *
- * Everything here is pure computation on memory (no I/O). Times are epoch milliseconds; wherever a function takes
- * `now_ms`, 0 means "read the system clock".
+ * Everything here but the reconciliation passes (which read through a client) is pure computation on memory (no
+ * I/O). Times are epoch milliseconds; wherever a function takes `now_ms`, 0 means "read the system clock".
  */
 
 /* ---------------------------------------------------------------------------------------------- signatures */
@@ -1146,7 +1155,9 @@ typedef enum ucrm_event_kind_e {
  * @param[out] out   the batch; destroy with ucrm_events_destroy()
  * @param body       the raw request body (verify it first); body_len its length (at most 64 MiB)
  * @param client     optional: a HubSpot client whose field map names fields in unified terms ("firstname" ->
- *                   "first_name", including its mapping.* overrides); NULL reports every property as
+ *                   "first_name", including its mapping.* overrides; one property of a compound field is that
+ *                   component: "city" -> "address.city", "mobilephone" -> "phone_numbers.mobile"; unmapped
+ *                   properties are "custom.<propertyName>"); NULL reports every property as
  *                   "custom.<propertyName>". The client is only read during the call.
  * @returns UCRM_OK (also for an empty array); UCRM_ERR_PROTOCOL when the body is not strict JSON (the rules of
  *          ucrm_record_new_from_json(): UTF-8, no "\u0000", numbers of at most 63 characters, nesting up to 64
@@ -1177,7 +1188,9 @@ UCRM_API ucrm_err_t ucrm_events_parse_hubspot(ucrm_events_t **out, const char *b
  *    whole object.
  * entityName Contact, Account and Opportunity are the unified contact, account and deal; other entities give
  * ucrm_event_object() 0. occurred-at is commitTimestamp.
- * @param client  optional: a Salesforce client for unified field names (NULL: "custom.<FieldName>")
+ * @param client  optional: a Salesforce client for unified field names, mapping.* overrides included
+ *                ("FirstName" -> "first_name", "MailingCity" -> "address.city", "MobilePhone" ->
+ *                "phone_numbers.mobile", unmapped: "custom.<FieldName>"); NULL: "custom.<FieldName>" for all
  * @returns as ucrm_events_parse_hubspot().
  * @since 1.0.0
  */
@@ -1497,6 +1510,248 @@ UCRM_API ucrm_err_t ucrm_policy_set_echo_window(ucrm_policy_t *p, int64_t ttl_ms
  * @since 1.0.0
  */
 UCRM_API int ucrm_policy_is_echo(ucrm_policy_t *p, const ucrm_event_t *ev, int64_t now_ms);
+
+/* ---------------------------------------------------------------------------------------------- reconciliation */
+/*
+ * The "truth pass": webhooks and change events can be lost (an endpoint down for longer than the provider
+ * retries, a Change Data Capture gap), so an application periodically asks the CRM what changed since the last
+ * pass, compares it with its own copy, and repairs the difference. A pass is incremental: it lists every record
+ * of one object modified since a checkpoint, deleted ones included (ucrm_list() with updated_since and
+ * include_deleted: HubSpot's search plus its archived records, Salesforce's queryAll plus its deleted/ list), asks
+ * the application for its view of each one, and reports the drift:
+ *
+ *   MISSING  live in the CRM, unknown to the application;
+ *   STALE    in both, but the application's copy differs in the compared fields;
+ *   EXTRA    held by the application but deleted in the CRM, or (at the end of a full pass only, with the
+ *            application's ids given through ucrm_recon_add_app_id()) not in the CRM at all.
+ *
+ * It ends with the next checkpoint, an opaque string the application stores and passes to the next pass.
+ *
+ *   ucrm_recon_t *r = NULL;
+ *   if (ucrm_recon_new(&r, client, UCRM_OBJECT_CONTACT, load_checkpoint(), NULL, &e) < 0) ...
+ *   ucrm_recon_set_fields(r, "first_name,last_name,email,title", &e);
+ *   ucrm_recon_set_lookup(r, my_lookup, db);   (calls ucrm_recon_view_set_fingerprint() or _set_record())
+ *   if (ucrm_recon_run(r, &e) == UCRM_OK) {
+ *       for (size_t i = 0; i < ucrm_recon_drift_count(r); i++) repair(ucrm_recon_drift_kind(r, i), ...);
+ *       store_checkpoint(ucrm_recon_checkpoint(r));
+ *   }
+ *   ucrm_recon_destroy(r);
+ *
+ * The application's view is given either as a fingerprint (ucrm_record_fingerprint() of the record as it last
+ * applied it: one short string per row to store) or as a record built from its own data (then the drift says
+ * which fields differ).
+ */
+
+/** A reconciliation pass over one object of one client. Not thread-safe: one thread at a time (the client it
+ *  uses may be shared). */
+typedef struct ucrm_recon_s ucrm_recon_t;
+/** The application's answer about one record, valid only inside the lookup callback it is passed to. */
+typedef struct ucrm_recon_view_s ucrm_recon_view_t;
+
+/** What a drift item says. Values are fixed forever. */
+typedef enum ucrm_drift_e {
+    UCRM_DRIFT_MISSING = 1, /**< live in the CRM, absent from the application: add it */
+    UCRM_DRIFT_STALE   = 2, /**< the application's copy differs from the CRM's: update it */
+    UCRM_DRIFT_EXTRA   = 3  /**< the application holds a record the CRM deleted (or, on a full pass, never had) */
+} ucrm_drift_t;
+
+/**
+ * The application's view of one CRM record, asked once for each record the pass examines (deleted ones
+ * included). Say what the application holds with ucrm_recon_view_set_fingerprint() or
+ * ucrm_recon_view_set_record(); calling neither means "not held" (unless the id was given to
+ * ucrm_recon_add_app_id()). crm_record is borrowed for the duration of the call (its is_deleted field is true
+ * for a deleted record). Return 0, or non-zero to stop the pass with UCRM_ERR_USER (ucrm_error_user_code() gives
+ * the value; the same step can be repeated and starts again at this record). Runs on the thread that called
+ * ucrm_recon_step() / ucrm_recon_run(), during that call.
+ */
+typedef int ucrm_recon_lookup_cb(ucrm_object_t object, const char *id, const ucrm_record_t *crm_record,
+                                 ucrm_recon_view_t *view, void *opaque);
+
+/**
+ * @brief A fingerprint of a record's values for the given fields: "f1:" and 32 hex digits (128 bits of SHA-256
+ *        over the fields' names and normalised values).
+ *
+ * Values are normalised so that what means the same gives the same fingerprint whichever provider or
+ * application wrote it: numbers by value ("1500.250" = "1500.25"), dates and date-times as epoch ms, an absent
+ * field = null = "" = an empty list or object, object members in name order with null and "" members left out.
+ * A component ("address.city", "phone_numbers.mobile": the number of the entry of that type) takes that part of
+ * the compound field. The order of fields_csv does not matter. Stable across platforms and within a major
+ * version of the library, so fingerprints can be stored.
+ * @param[out] out     the fingerprint; free with ucrm_free()
+ * @param fields_csv   comma-separated unified fields of rec's object, components, or custom.<name>; NULL or ""
+ *                     for the default set: every unified field of the object that is neither read-only nor
+ *                     common (id, created_at, updated_at, is_deleted, deal status)
+ * @returns UCRM_OK; UCRM_ERR_INVALID_ARG (NULL out or rec); UCRM_ERR_INVALID_FIELD (a name that is not a
+ *          field of the object); UCRM_ERR_NOMEM.
+ * @remark Threading: any thread (rec is only read).
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_record_fingerprint(char **out, const ucrm_record_t *rec, const char *fields_csv,
+                                            ucrm_error_t **errp);
+
+/**
+ * @brief Prepares a reconciliation pass (no request is made until the first ucrm_recon_step()).
+ * @param[out] out      destroy with ucrm_recon_destroy()
+ * @param client        the CRM account; the pass keeps a reference: destroy the pass before the client
+ * @param checkpoint    NULL or "" for a full pass (every record, and the "not in the CRM at all" kind of EXTRA);
+ *                      else a checkpoint from ucrm_recon_checkpoint() of an earlier pass of the same provider and
+ *                      object: the records modified since that pass (a checkpoint taken in the middle of a pass
+ *                      continues that pass where it stopped)
+ * @param opts          optional, copied: page size, priority (LOW suits a background pass), timeout, maximum
+ *                      limiter wait, fields to read (leave them unset, or include every compared field: a field
+ *                      not read compares as null); updated_since and include_deleted are set by the pass
+ * @returns UCRM_OK; UCRM_ERR_INVALID_ARG (NULL client or out, unknown object, a checkpoint that is malformed or
+ *          of another provider or object: the message says which); UCRM_ERR_NOMEM.
+ * @remark Threading: the pass is not thread-safe; the client may be used by other threads meanwhile.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_recon_new(ucrm_recon_t **out, ucrm_client_t *client, ucrm_object_t object,
+                                   const char *checkpoint, const ucrm_reqopts_t *opts, ucrm_error_t **errp);
+
+/** @brief Destroys a pass and its drift items. NULL is ignored. @since 1.0.0 */
+UCRM_API void ucrm_recon_destroy(ucrm_recon_t *r);
+
+/**
+ * @brief The fields compared (as ucrm_record_fingerprint()'s fields_csv; NULL or "" restores the default). Set it
+ *        before the first step, to the fields the application keeps in step with the CRM.
+ * @returns UCRM_OK; UCRM_ERR_INVALID_FIELD; UCRM_ERR_INVALID_ARG (NULL pass, or the pass has started);
+ *          UCRM_ERR_NOMEM.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_recon_set_fields(ucrm_recon_t *r, const char *fields_csv, ucrm_error_t **errp);
+
+/**
+ * @brief Sets the callback that gives the application's view of each record (NULL removes it).
+ * @param opaque  passed to the callback; never dereferenced by unicrm
+ * @returns UCRM_OK, UCRM_ERR_INVALID_ARG (NULL pass).
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_recon_set_lookup(ucrm_recon_t *r, ucrm_recon_lookup_cb *cb, void *opaque);
+
+/**
+ * @brief Declares that the application holds the record with this id (copied). A record whose id was added is
+ *        held even when the lookup callback says nothing about it; at the end of a full pass (no checkpoint),
+ *        every added id the CRM did not list, live or deleted, is reported as EXTRA with no record. For an
+ *        incremental pass, ids are only a presence set (records the CRM did not list are unchanged, not extra).
+ * @returns UCRM_OK; UCRM_ERR_INVALID_ARG (NULL pass, NULL or empty id, or the pass has finished); UCRM_ERR_NOMEM.
+ * @remark Memory: one copy of each id until the pass is destroyed.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_recon_add_app_id(ucrm_recon_t *r, const char *id, ucrm_error_t **errp);
+
+/**
+ * @brief How far the next checkpoint reaches back before the newest modification the pass saw (default 120000
+ *        ms). Records modified inside this overlap are examined again by the next pass (harmless: they compare
+ *        equal); it covers HubSpot's search index lag ("a few moments"), Salesforce's second-precision
+ *        timestamps, transactions that commit late, and Salesforce's deleted-records list, which covers whole
+ *        minutes.
+ * @returns UCRM_OK, UCRM_ERR_INVALID_ARG (NULL pass, negative value).
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_recon_set_overlap_ms(ucrm_recon_t *r, int64_t ms);
+
+/**
+ * @brief Examines one page of records (fetching it through the client: rate limiter, tokens and retries apply).
+ * @returns UCRM_OK when a page was examined; UCRM_ITEROVER when the pass is complete (every drift item and the
+ *          final checkpoint are then known; further calls return UCRM_ITEROVER); UCRM_ERR_USER when the lookup
+ *          callback stopped it; any error of ucrm_iter_next_page(). After an error nothing is lost: calling
+ *          again repeats the failed fetch or continues at the record whose callback failed.
+ * @remark Threading: the lookup callback runs on this thread, during this call.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_recon_step(ucrm_recon_t *r, ucrm_error_t **errp);
+
+/**
+ * @brief Runs the pass to its end (ucrm_recon_step() until UCRM_ITEROVER).
+ * @returns UCRM_OK when the pass is complete, else the error of the failing step (the pass can be run again
+ *          from there, or continued later from ucrm_recon_checkpoint()).
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_recon_run(ucrm_recon_t *r, ucrm_error_t **errp);
+
+/**
+ * @brief The checkpoint to store: after a complete pass, where the next pass starts (the newest modification
+ *        seen minus the overlap, never earlier than this pass's own start; unchanged when nothing was listed);
+ *        before that, the point this pass has reached (its last complete page), from which ucrm_recon_new()
+ *        continues it. Printable ASCII, at most a few hundred bytes; opaque: its format may change in a later
+ *        version, which still reads the older forms.
+ * @returns the checkpoint, or NULL for a NULL pass or out of memory.
+ * @remark Lifetime: borrowed; valid until the next call on the pass.
+ * @since 1.0.0
+ */
+UCRM_API const char *ucrm_recon_checkpoint(ucrm_recon_t *r);
+
+/** @brief How many CRM records the pass has examined so far (live and deleted). @since 1.0.0 */
+UCRM_API size_t ucrm_recon_examined(const ucrm_recon_t *r);
+
+/**
+ * @brief Number of drift items found so far, in the order found (at most one per record id: a record listed
+ *        twice, e.g. modified during the pass, is reported once, as last seen).
+ * @since 1.0.0
+ */
+UCRM_API size_t ucrm_recon_drift_count(const ucrm_recon_t *r);
+
+/** @brief The kind of drift item i, or 0 when out of range. @since 1.0.0 */
+UCRM_API ucrm_drift_t ucrm_recon_drift_kind(const ucrm_recon_t *r, size_t i);
+
+/**
+ * @brief The record id of drift item i (the CRM's id), or NULL when out of range.
+ * @remark Lifetime: borrowed; valid until the pass is destroyed.
+ * @since 1.0.0
+ */
+UCRM_API const char *ucrm_recon_drift_id(const ucrm_recon_t *r, size_t i);
+
+/**
+ * @brief The CRM's record of drift item i, as listed (for EXTRA: the deleted record, is_deleted true), or NULL
+ *        for an EXTRA the CRM never listed, or out of range.
+ * @remark Lifetime: borrowed; valid until the pass is destroyed. Copy it with ucrm_record_dup() to keep it.
+ * @since 1.0.0
+ */
+UCRM_API const ucrm_record_t *ucrm_recon_drift_record(const ucrm_recon_t *r, size_t i);
+
+/**
+ * @brief For a STALE item found by comparing records (ucrm_recon_view_set_record()): the fields that differ,
+ *        comma-separated in name order ("email,title"); NULL otherwise (a fingerprint says only that something
+ *        differs).
+ * @remark Lifetime: borrowed; valid until the pass is destroyed.
+ * @since 1.0.0
+ */
+UCRM_API const char *ucrm_recon_drift_fields(const ucrm_recon_t *r, size_t i);
+
+/**
+ * @brief In the lookup callback: the application holds the record, and this is the fingerprint
+ *        (ucrm_record_fingerprint() with the pass's fields) of its copy; NULL means "held, do not compare".
+ *        The text is compared during the call and not kept.
+ * @returns UCRM_OK; UCRM_ERR_INVALID_ARG (NULL view); UCRM_ERR_NOMEM.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_recon_view_set_fingerprint(ucrm_recon_view_t *view, const char *fingerprint);
+
+/**
+ * @brief In the lookup callback: the application holds the record, and app_record is its copy (only read, during
+ *        the call). The pass's fields are compared one by one, normalised as ucrm_record_fingerprint() does; the
+ *        names of those that differ become ucrm_recon_drift_fields().
+ * @returns UCRM_OK; UCRM_ERR_INVALID_ARG (NULL view or record, a record of another object); UCRM_ERR_NOMEM.
+ * @since 1.0.0
+ */
+UCRM_API ucrm_err_t ucrm_recon_view_set_record(ucrm_recon_view_t *view, const ucrm_record_t *app_record);
+
+/* ============================================================================================== request observer:
+ * server time */
+
+/**
+ * @brief The server's own processing time for this attempt, in microseconds, as the server reported it in a
+ *        `Server-Timing` response header (W3C Server Timing: the first metric's `dur`, in milliseconds, e.g.
+ *        `app;dur=1.234`); 0 when the response had no such header (Salesforce and HubSpot send none; the local
+ *        fake and some proxies do) or no response arrived.
+ *
+ * With ucrm_request_info_elapsed_us() it splits an attempt's time on the wire into the server's part and the
+ * rest (network, TLS, HTTP parsing), e.g. to see what a client adds under load. Read by the libcurl transport
+ * and, for application transports (<unicrm/sys/transport.h>), from the header they add to the response.
+ * @remark NULL-safe (0); valid only during the observer callback, like the other ucrm_request_info_* accessors.
+ * @since 1.0.0
+ */
+UCRM_API int64_t ucrm_request_info_server_time_us(const ucrm_request_info_t *info);
 
 #ifdef __cplusplus
 }

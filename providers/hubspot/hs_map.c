@@ -163,6 +163,23 @@ static ucrm_err_t apply_overrides(hs_state_t *st, hs_obj_t *o, const ucrm_conf_t
     return UCRM_OK;
 }
 
+/* The query of the default selection, which nearly every get and list uses: built once instead of per request. */
+static ucrm_err_t build_all_query(hs_obj_t *o, ucrm_error_t **errp) {
+    hs_sel_t all;
+    memset(&all, 0, sizeof all);
+    all.all = true;
+    all.assoc = o->assoc_row >= 0;
+    ucrm_buf_t b = UCRM_BUF_INIT;
+    o->all_query = NULL; /* hs_sel_query() below computes it */
+    hs_sel_query(&all, o, &b);
+    if (b.oom) {
+        ucrm_buf__free(&b);
+        return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
+    }
+    o->all_query = b.ptr ? b.ptr : ucrm__strdup("");
+    return o->all_query ? UCRM_OK : ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
+}
+
 ucrm_err_t hs_map_init(hs_state_t *st, const ucrm_conf_t *conf, ucrm_error_t **errp) {
     for (size_t i = 0; i < UCRM__ARRAY_LEN(objdefs); i++) {
         const struct objdef *d = &objdefs[i];
@@ -182,6 +199,8 @@ ucrm_err_t hs_map_init(hs_state_t *st, const ucrm_conf_t *conf, ucrm_error_t **e
         ucrm_err_t rc = apply_overrides(st, o, conf, errp);
         if (rc == UCRM_OK)
             rc = build_slots(o, errp);
+        if (rc == UCRM_OK)
+            rc = build_all_query(o, errp);
         if (rc < 0)
             return rc;
     }
@@ -189,6 +208,10 @@ ucrm_err_t hs_map_init(hs_state_t *st, const ucrm_conf_t *conf, ucrm_error_t **e
 }
 
 void hs_map_free(hs_state_t *st) {
+    for (size_t i = 0; i < UCRM__ARRAY_LEN(st->objs); i++) {
+        ucrm__free(st->objs[i].all_query);
+        st->objs[i].all_query = NULL;
+    }
     for (size_t i = 0; i < st->nowned; i++)
         ucrm__free(st->owned[i]);
     ucrm__free(st->owned);
@@ -244,6 +267,42 @@ const hs_slot_t *hs_slot_of(const hs_obj_t *o, const char *prop) {
 
 bool hs_is_system_prop(const hs_obj_t *o, const char *prop) {
     return strcmp(prop, "hs_object_id") == 0 || strcmp(prop, "createdate") == 0 || strcmp(prop, o->modified) == 0;
+}
+
+/* "<field>.<part>" of the compound rows (phone types, address keys), as static strings: change events name a
+ * component this way (provider_int.h, unified_field). */
+static const char *const components[] = {
+    "phone_numbers.work", "phone_numbers.mobile", "phone_numbers.fax", "address.street", "address.city",
+    "address.state", "address.postal_code", "address.country",
+};
+
+static const char *component_name(const char *field, const char *part) {
+    size_t fl = strlen(field);
+    for (size_t i = 0; part && i < UCRM__ARRAY_LEN(components); i++)
+        if (strncmp(components[i], field, fl) == 0 && components[i][fl] == '.' &&
+            strcmp(components[i] + fl + 1, part) == 0)
+            return components[i];
+    return field;
+}
+
+const char *hs_unified_field(void *state, ucrm_object_t object, const char *prop) {
+    const hs_obj_t *o = state && prop ? hs_obj(state, object) : NULL;
+    if (!o)
+        return NULL;
+    const hs_slot_t *s = hs_slot_of(o, prop);
+    if (!s) { /* the properties behind the common fields */
+        if (strcmp(prop, "hs_object_id") == 0)
+            return "id";
+        if (strcmp(prop, "createdate") == 0)
+            return "created_at";
+        return strcmp(prop, o->modified) == 0 ? "updated_at" : NULL;
+    }
+    const hs_row_t *row = &o->rows[s->row];
+    /* one property of a compound field is that component ("city" -> "address.city", "mobilephone" ->
+     * "phone_numbers.mobile"); the two properties behind deal status are the status itself */
+    if (row->conv == HS_C_PHONES || row->conv == HS_C_ADDRESS)
+        return component_name(row->field, row->parts[s->part]);
+    return row->field;
 }
 
 /* ---------------------------------------------------------------------------------------------- selection */
@@ -345,6 +404,10 @@ static void emit_json(ucrm_buf_t *b, const char *p, bool *first) {
 void hs_sel_props_csv(const hs_sel_t *sel, const hs_obj_t *o, ucrm_buf_t *b) { sel_each(sel, o, NULL, emit_csv, b); }
 
 void hs_sel_query(const hs_sel_t *sel, const hs_obj_t *o, ucrm_buf_t *b) {
+    if (sel->all && !sel->ncustom && sel->assoc == (o->assoc_row >= 0) && o->all_query && *o->all_query) {
+        ucrm_buf__puts(b, o->all_query);
+        return;
+    }
     ucrm_buf_t props = UCRM_BUF_INIT;
     hs_sel_props_csv(sel, o, &props);
     if (props.len) {

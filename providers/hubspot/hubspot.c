@@ -192,4 +192,5 @@ const ucrm_provider_t ucrm__provider_hubspot = {
     .iter_free = hs_iter_free,
     .batch_chunk = hs_batch_chunk,
     .passthrough_prepare = hs_passthrough_prepare,
+    .unified_field = hs_unified_field,
 };

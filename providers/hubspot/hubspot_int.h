@@ -84,6 +84,7 @@ typedef struct hs_obj {
     size_t nslots;
     unsigned char first_slot[HS_MAX_ROWS]; /* a row's parts are slots first_slot .. first_slot + nprops - 1 */
     int assoc_row;             /* the HS_C_ASSOC row, or -1 */
+    char *all_query;           /* hs_sel_query() of the default selection (every mapped field), built once */
 } hs_obj_t;
 
 typedef struct hs_state {
@@ -106,6 +107,10 @@ const hs_slot_t *hs_slot_of(const hs_obj_t *o, const char *prop);
 /* Properties HubSpot always returns that duplicate unified fields (hs_object_id, createdate, last modified):
  * not turned into custom.* fields. */
 bool hs_is_system_prop(const hs_obj_t *o, const char *prop);
+/* The vtable's unified_field: the unified name a change event gives a HubSpot property ("firstname" ->
+ * "first_name", "city" -> "address.city", "mobilephone" -> "phone_numbers.mobile", mapping.* overrides honoured),
+ * or NULL when unmapped. Static, or owned by the state. */
+const char *hs_unified_field(void *state, ucrm_object_t object, const char *prop);
 /* A HubSpot property name we accept in mapping targets and custom.* names: [A-Za-z0-9_.-], 1..255. */
 bool hs_prop_name_ok(const char *s);
 

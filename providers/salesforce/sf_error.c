@@ -216,6 +216,10 @@ static ucrm_error_t *api_error(const sf_state_t *st, const ucrm_req_t *req, cons
     int64_t secs;
     if (ra && ucrm__parse_i64(ra, &secs) && secs >= 0 && secs < 86400)
         cls->retry_after_ms = secs * 1000;
+    else if (cls->rate_limited)
+        /* The concurrency cap frees a slot as soon as one of the org's long requests ends, which no header
+         * announces: look again after a second rather than draining the limiter for a whole window. */
+        cls->retry_after_ms = 1000;
     cJSON_Delete(j);
     return e;
 }

@@ -95,6 +95,10 @@ int sf_map__slot(const sf_objmap_t *m, const char *name, size_t len);
 const sf_entry_t *sf_map__entry(const sf_objmap_t *m, const char *unified);
 /* The unified name (or "custom.<name>") for a Salesforce field named in an error, into out. */
 void sf_map__unified_name(const sf_objmap_t *m, const char *sf_field, char *out, size_t outsz);
+/* The vtable's unified_field: the unified name a change event gives a Salesforce field ("FirstName" ->
+ * "first_name", "MailingCity" -> "address.city", "MobilePhone" -> "phone_numbers.mobile", "MailingAddress" ->
+ * "address", mapping.* overrides honoured), or NULL when unmapped. Static strings. */
+const char *sf_unified_field(void *state, ucrm_object_t object, const char *field);
 /* Is name usable as a Salesforce field API name (letter first, then letters, digits, underscores)? */
 bool sf_map__valid_name(const char *name);
 /* The Salesforce field of a custom.<Name> field name; UCRM_ERR_INVALID_FIELD when Name is not an API name. */

@@ -346,6 +346,49 @@ void sf_map__unified_name(const sf_objmap_t *m, const char *sf_field, char *out,
         snprintf(out, outsz, UCRM_CUSTOM_PREFIX "%s", sf_field ? sf_field : "");
 }
 
+/* Components of compound fields as change events name them (provider_int.h, unified_field), static strings in
+ * the order of phones[] and addr[]. */
+static const char *const phone_components[] = {"phone_numbers.work",  "phone_numbers.mobile", "phone_numbers.home",
+                                               "phone_numbers.other", "phone_numbers.fax",
+                                               "phone_numbers.assistant"};
+static const char *const addr_components[] = {"address.street", "address.city", "address.state",
+                                              "address.postal_code", "address.country"};
+
+/* The entry and part behind a slot (website, not the derived domain, for Website), or NULL. */
+static const sf_entry_t *entry_of_slot(const sf_objmap_t *m, int slot, size_t *part) {
+    for (size_t i = 0; slot >= 0 && i < m->nentries; i++)
+        for (size_t k = 0; k < m->entries[i].nslot; k++)
+            if (m->entries[i].slot[k] == slot && m->entries[i].conv != SF_DOMAIN) {
+                *part = k;
+                return &m->entries[i];
+            }
+    return NULL;
+}
+
+const char *sf_unified_field(void *state, ucrm_object_t object, const char *field) {
+    if (!state || !field || object < UCRM_OBJECT_CONTACT || object > UCRM_OBJECT_DEAL)
+        return NULL;
+    const sf_objmap_t *m = sf_map__obj(state, object);
+    size_t len = strlen(field), part = 0;
+    const sf_entry_t *e = entry_of_slot(m, sf_map__slot(m, field, len), &part);
+    if (!e && len > 7 && strcasecmp(field + len - 7, "Address") == 0) {
+        /* the compound field itself ("MailingAddress"): its prefix's Street component tells which entry */
+        char street[300];
+        if (len - 7 + 6 < sizeof street) {
+            snprintf(street, sizeof street, "%.*sStreet", (int)(len - 7), field);
+            e = entry_of_slot(m, sf_map__slot(m, street, strlen(street)), &part);
+            return e && e->conv == SF_ADDRESS ? e->def->name : NULL;
+        }
+    }
+    if (!e)
+        return strcasecmp(field, "Id") == 0 ? "id" : NULL;
+    if (e->conv == SF_PHONES && part < UCRM__ARRAY_LEN(phone_components))
+        return phone_components[part];
+    if (e->conv == SF_ADDRESS && part < UCRM__ARRAY_LEN(addr_components))
+        return addr_components[part];
+    return e->def->name; /* IsClosed and IsWon are both "status" */
+}
+
 /* ============================================================================================== reading */
 
 typedef struct rctx {

@@ -145,4 +145,5 @@ const ucrm_provider_t ucrm__provider_salesforce = {
     .iter_free = sf_iter_free,
     .batch_chunk = sf_batch_chunk,
     .passthrough_prepare = sf_passthrough_prepare,
+    .unified_field = sf_unified_field,
 };

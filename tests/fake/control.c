@@ -5,11 +5,14 @@
  *   GET  /__fake/stats                       counters (schema in README.md)
  *   POST /__fake/reset                       back to the start state (records, counters, windows, tokens, faults,
  *                                            clock), then --seed again
- *   GET  /__fake/faults | POST {"rate":0.2,"faults":["429","503","reset"],"when":"before"|"after","token":false}
+ *   GET  /__fake/faults | POST {"rate":0.2,"faults":["429","503","reset","477"],"when":"before"|"after","token":false,
+ *                               "retry_after":1}
  *   GET  /__fake/clock  | POST {"advance_ms":N}   move the fake clock forward (token expiry, dates, daily windows)
  *   POST /__fake/revoke {"provider":"hubspot"|"salesforce"}   revoke the refresh token, expire access tokens
  *   GET  /__fake/records/{hubspot|salesforce}/{object}       every record, archived/deleted ones included
  *   POST /__fake/records/{hubspot|salesforce}/{object}       [ {props}, ... ] -> 201 {"ids":[...]}
+ *   POST /__fake/purge {"provider":"salesforce","object":"Contact","ids":[...]|"all":true,"queryall_ms":0}
+ *                                            empties deleted records from the Recycle Bin
  *   GET/POST /__fake/webhooks                                 HubSpot-style webhook deliveries (webhook_sender.c)
  */
 #include "fake.h"
@@ -114,6 +117,14 @@ static void stats(fk_resp_t *rs)
         add_n(h, fk_hs_obj_name(i), (long)G.hs[i].live);
     for (int i = 0; i < FK_SF_NOBJ; i++)
         add_n(s, fk_sf_obj_name(i), (long)G.sf[i].live);
+    x = cJSON_AddObjectToObject(o, "records_purged");
+    s = cJSON_AddObjectToObject(x, "salesforce");
+    for (int i = 0; i < FK_SF_NOBJ; i++) {
+        long n = 0;
+        for (size_t k = 0; k < G.sf[i].n; k++)
+            n += fk_rec_purged(G.sf[i].v[k]);
+        add_n(s, fk_sf_obj_name(i), n);
+    }
     x = cJSON_AddObjectToObject(o, "records_archived");
     h = cJSON_AddObjectToObject(x, "hubspot");
     s = cJSON_AddObjectToObject(x, "salesforce");
@@ -121,10 +132,9 @@ static void stats(fk_resp_t *rs)
         add_n(h, fk_hs_obj_name(i), (long)(G.hs[i].n - G.hs[i].live));
     for (int i = 0; i < FK_SF_NOBJ; i++)
         add_n(s, fk_sf_obj_name(i), (long)(G.sf[i].n - G.sf[i].live));
-    static const char *const fn[6] = {"429", "500", "503", "reset", "timeout", "badjson"};
     x = cJSON_AddObjectToObject(o, "faults_injected");
-    for (int i = 0; i < 6; i++)
-        add_n(x, fn[i], G.st.faults[i]);
+    for (int i = 0; i < FK_NFAULTS; i++)
+        add_n(x, fk_fault_names[i], G.st.faults[i]);
     add_n(o, "clock_ms", (long)fk_now_ms());
     ok_json(rs, 200, o);
 }
@@ -132,16 +142,16 @@ static void stats(fk_resp_t *rs)
 /* ------------------------------------------------------------------------------------------------ faults */
 static cJSON *faults_json(void)
 {
-    static const char *const fn[6] = {"429", "500", "503", "reset", "timeout", "badjson"};
     cJSON *o = cJSON_CreateObject(), *arr;
     cJSON_AddNumberToObject(o, "rate", G.faults.rate);
     arr = cJSON_AddArrayToObject(o, "faults");
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < FK_NFAULTS; i++)
         if (G.faults.enabled[i])
-            cJSON_AddItemToArray(arr, cJSON_CreateString(fn[i]));
+            cJSON_AddItemToArray(arr, cJSON_CreateString(fk_fault_names[i]));
     cJSON_AddStringToObject(o, "when", G.faults.after ? "after" : "before");
     cJSON_AddBoolToObject(o, "token", G.faults.tokens);
     cJSON_AddNumberToObject(o, "timeout_ms", (double)G.o.fault_timeout_ms);
+    cJSON_AddNumberToObject(o, "retry_after", (double)G.faults.retry_after_s);
     return o;
 }
 
@@ -152,6 +162,7 @@ static void faults_post(fk_req_t *rq, fk_resp_t *rs)
     const cJSON *rate = cJSON_GetObjectItemCaseSensitive(b, "rate"), *list = cJSON_GetObjectItemCaseSensitive(b, "faults");
     const char *when = fk_json_str(b, "when");
     const cJSON *tok = cJSON_GetObjectItemCaseSensitive(b, "token");
+    const cJSON *ra = cJSON_GetObjectItemCaseSensitive(b, "retry_after");
     const char *err = NULL;
     if (!cJSON_IsObject(b))
         err = "body must be a JSON object";
@@ -161,6 +172,8 @@ static void faults_post(fk_req_t *rq, fk_resp_t *rs)
         err = "when must be \"before\" or \"after\"";
     else if (list && !cJSON_IsArray(list))
         err = "faults must be a list";
+    else if (ra && (!cJSON_IsNumber(ra) || ra->valuedouble < 0 || ra->valuedouble > 86400 * 7))
+        err = "retry_after must be a number of seconds between 0 and 604800";
     if (!err && list) {
         fk_buf_t csv = {0};
         const cJSON *e;
@@ -172,7 +185,7 @@ static void faults_post(fk_req_t *rq, fk_resp_t *rs)
                 fk_buf_printf(&csv, "%s%s", csv.len ? "," : "", e->valuestring);
         }
         if (!err && fk_faults_parse_list(csv.s ? csv.s : "", f.enabled))
-            err = "unknown fault kind (known: 429, 500, 503, reset, timeout, badjson)";
+            err = "unknown fault kind (known: 429, 500, 503, reset, timeout, badjson, 477)";
         free(csv.s);
     }
     if (err) {
@@ -184,6 +197,8 @@ static void faults_post(fk_req_t *rq, fk_resp_t *rs)
             f.after = strcmp(when, "after") == 0;
         if (tok)
             f.tokens = cJSON_IsTrue(tok);
+        if (ra)
+            f.retry_after_s = (long)ra->valuedouble;
         G.faults = f;
         ok_json(rs, 200, faults_json());
     }
@@ -238,10 +253,12 @@ static void records_get(fk_resp_t *rs, int hs, int obj)
 {
     const fk_table_t *t = hs ? &G.hs[obj] : &G.sf[obj];
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "total", (double)t->n);
+    cJSON *total = cJSON_AddNumberToObject(o, "total", 0);
     cJSON *arr = cJSON_AddArrayToObject(o, "records");
     for (size_t i = 0; i < t->n; i++) {
         cJSON *r;
+        if (fk_rec_purged(t->v[i]))
+            continue; /* emptied from the Recycle Bin: gone */
         if (hs) {
             r = fk_hs_render_full(t->v[i]);
             fk_hs_add_all_associations(r, t->v[i]);
@@ -250,6 +267,7 @@ static void records_get(fk_resp_t *rs, int hs, int obj)
         }
         cJSON_AddItemToArray(arr, r);
     }
+    cJSON_SetNumberValue(total, cJSON_GetArraySize(arr));
     ok_json(rs, 200, o);
 }
 
@@ -359,6 +377,80 @@ static void records_post(fk_req_t *rq, fk_resp_t *rs, int hs, int obj)
     ok_json(rs, 201, o);
 }
 
+/* ------------------------------------------------------------------------------------------------ purge */
+/* Marks one deleted record as emptied from the Recycle Bin, queryable through queryAll for grace_ms more. */
+static const char *purge_one(fk_rec_t *r, int64_t grace_ms)
+{
+    if (!r || fk_rec_purged(r))
+        return "not found";
+    if (!r->deleted)
+        return "not deleted";
+    int64_t at = fk_now_ms() + grace_ms;
+    if (!r->purged_ms || at < r->purged_ms)
+        r->purged_ms = at ? at : 1;
+    return NULL;
+}
+
+static void purge_report(cJSON *done, cJSON *errors, const char *id, const char *err)
+{
+    if (!err) {
+        cJSON_AddItemToArray(done, cJSON_CreateString(id));
+        return;
+    }
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "id", id);
+    cJSON_AddStringToObject(e, "error", err);
+    cJSON_AddItemToArray(errors, e);
+}
+
+/* Salesforce emptyRecycleBin / the Recycle Bin's own purge: the records stay in getDeleted (PROTOCOL A4) but,
+ * after queryall_ms (Salesforce: "typically 24 hours"; default 0 = already past), queryAll and GET no longer
+ * find them. */
+static void purge(fk_req_t *rq, fk_resp_t *rs)
+{
+    cJSON *b = cJSON_ParseWithLength(rq->body, rq->body_len);
+    const char *prov = fk_json_str(b, "provider"), *objname = fk_json_str(b, "object");
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(b, "ids"), *grace = cJSON_GetObjectItemCaseSensitive(b, "queryall_ms");
+    int all = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "all"));
+    int obj = objname ? fk_sf_obj_from_name(objname) : -1;
+    const char *err = NULL;
+    if (!prov || strcmp(prov, "salesforce") != 0)
+        err = "provider must be \"salesforce\" (HubSpot's recycle bin is not modelled)";
+    else if (objname && obj < 0)
+        err = "unknown object";
+    else if (!all && !cJSON_IsArray(ids))
+        err = "give \"ids\":[...] or \"all\":true";
+    else if (grace && (!cJSON_IsNumber(grace) || grace->valuedouble < 0 || grace->valuedouble > 1e12))
+        err = "queryall_ms must be a non-negative number";
+    if (err) {
+        bad(rs, err);
+        cJSON_Delete(b);
+        return;
+    }
+    int64_t g = grace ? (int64_t)grace->valuedouble : 0;
+    cJSON *o = cJSON_CreateObject(), *done = cJSON_AddArrayToObject(o, "purged"), *errors = cJSON_AddArrayToObject(o, "errors");
+    if (all) {
+        for (int k = 0; k < FK_SF_NOBJ; k++)
+            for (size_t i = 0; (obj < 0 || obj == k) && i < G.sf[k].n; i++)
+                if (G.sf[k].v[i]->deleted && !purge_one(G.sf[k].v[i], g))
+                    cJSON_AddItemToArray(done, cJSON_CreateString(G.sf[k].v[i]->id));
+    } else {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, ids)
+        {
+            const char *id = cJSON_IsString(e) ? e->valuestring : "";
+            char canon[19];
+            fk_rec_t *r = NULL;
+            for (int k = 0; k < FK_SF_NOBJ && !r; k++)
+                if ((obj < 0 || obj == k) && fk_sf_canon_id(id, canon) == 0)
+                    r = fk_table_get(&G.sf[k], canon);
+            purge_report(done, errors, id, purge_one(r, g));
+        }
+    }
+    ok_json(rs, 200, o);
+    cJSON_Delete(b);
+}
+
 static void records(fk_req_t *rq, fk_resp_t *rs, const char *prov, const char *objname)
 {
     int hs = strcmp(prov, "hubspot") == 0;
@@ -399,6 +491,8 @@ void fk_control(fk_req_t *rq, fk_resp_t *rs)
     else if (fk_route(rq, "GET", "/__fake/records/{provider}/{object}", c) ||
              fk_route(rq, "POST", "/__fake/records/{provider}/{object}", c))
         records(rq, rs, c[0], c[1]);
+    else if (fk_route(rq, "POST", "/__fake/purge", NULL))
+        purge(rq, rs);
     else if (fk_route(rq, "GET", "/__fake/webhooks", NULL) || fk_route(rq, "POST", "/__fake/webhooks", NULL))
         fk_webhooks_route(rq, rs);
     else

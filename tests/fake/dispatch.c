@@ -15,9 +15,36 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------------ routing */
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decodes the n bytes at s into out (cap bytes); returns the decoded length, or -1 when it does not fit. */
+static long decode_segment(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w + 1 >= cap)
+            return -1;
+        int a = s[i] == '%' && i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
+        int b = a >= 0 ? hexval((unsigned char)s[i + 2]) : -1;
+        if (a >= 0 && b >= 0) {
+            out[w++] = (char)(a * 16 + b);
+            i += 2;
+        } else {
+            out[w++] = s[i];
+        }
+    }
+    out[w] = '\0';
+    return (long)w;
+}
+
+/* The path is split into segments as sent and each segment is decoded on its own, so an encoded slash (%2F) is
+ * data inside a segment (an external-id value "a/b"), never a separator (RFC 3986 section 2.2). */
 int fk_route(fk_req_t *rq, const char *method, const char *pattern, fk_cap_t caps)
 {
-    const char *p = rq->path, *q = pattern;
+    const char *p = rq->raw_path ? rq->raw_path : rq->path, *q = pattern;
     int nc = 0;
     while (*q) {
         if (*p != '/' || *q != '/')
@@ -26,17 +53,19 @@ int fk_route(fk_req_t *rq, const char *method, const char *pattern, fk_cap_t cap
         q++;
         const char *pe = strchr(p, '/'), *qe = strchr(q, '/');
         size_t pl = pe ? (size_t)(pe - p) : strlen(p), ql = qe ? (size_t)(qe - q) : strlen(q);
+        char seg[256];
+        long sl = decode_segment(p, pl, seg, sizeof seg);
+        int ok;
         if (ql >= 2 && q[0] == '{' && q[ql - 1] == '}') {
-            if (pl == 0 || pl >= 256)
-                return 0;
-            if (caps && nc < 4) {
-                memcpy(caps[nc], p, pl);
-                caps[nc][pl] = '\0';
-            }
+            ok = sl > 0 && strlen(seg) == (size_t)sl;
+            if (ok && caps && nc < 4)
+                memcpy(caps[nc], seg, (size_t)sl + 1);
             nc++;
-        } else if (pl != ql || strncmp(p, q, ql) != 0) {
-            return 0;
+        } else {
+            ok = sl >= 0 && (size_t)sl == ql && memcmp(seg, q, ql) == 0;
         }
+        if (!ok)
+            return 0;
         p += pl;
         q += ql;
     }

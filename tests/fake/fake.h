@@ -74,7 +74,12 @@ char *fk_url_decode(const char *s, size_t n, int plus_is_space); /* malloc'd */
 int fk_parse_form(const char *s, size_t n, char **keys, char **vals, int max);
 char *fk_b64_encode(const unsigned char *in, size_t n); /* standard, padded */
 unsigned char *fk_b64url_decode(const char *in, size_t n, size_t *outn); /* accepts both alphabets, no padding needed */
-int fk_strcaseeq(const char *a, const char *b);
+int fk_strcaseeq(const char *a, const char *b); /* UTF-8, case-insensitive by fk_fold_cp */
+/* UTF-8: decodes one code point (an invalid byte stands for itself) and returns what follows it */
+const char *fk_utf8_next(const char *s, uint32_t *cp);
+/* simple case folding (lower case) of ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic capitals */
+uint32_t fk_fold_cp(uint32_t cp);
+int fk_utf8_casecmp(const char *a, const char *b); /* <0, 0, >0 by folded code points */
 /* case-insensitive wildcard match: star = any run, one = any single char (0 = none), esc escapes (0 = none) */
 int fk_wildcard(const char *pat, const char *s, char star, char one, char esc);
 void fk_lower(char *s);
@@ -130,6 +135,7 @@ typedef struct {
     char type[16];
     int externalid;
     int unique;
+    int casesensitive;   /* Salesforce "Unique, case sensitive": = and external-id matching respect case */
 } fk_custom_t;
 
 typedef struct {
@@ -147,6 +153,7 @@ typedef struct {
     double fault_rate;
     char faults[128];
     long fault_timeout_ms;
+    long fault_retry_after_s;
     const char *tls_cert, *tls_key;
     const char *client_id, *client_secret, *refresh_token, *hs_private_token;
     const char *jwt_pubkey_file;
@@ -173,6 +180,7 @@ typedef struct fk_rec {
     int obj;
     cJSON *f;            /* Salesforce: typed fields; HubSpot: string properties */
     int64_t created_ms, modified_ms, deleted_ms;
+    int64_t purged_ms;   /* Salesforce: when the deleted record leaves queryAll for good (0 = not purged) */
     int deleted;
     fk_assoc_t *assoc;
     int nassoc, capassoc;
@@ -184,6 +192,13 @@ typedef struct {
     size_t live;
     fk_map_t byid;
 } fk_table_t;
+
+/* A deleted Salesforce record emptied from the Recycle Bin (POST /__fake/purge) once its queryAll grace is over:
+ * queryAll, lookups by id and /__fake/records no longer see it; getDeleted still lists it. */
+static inline int fk_rec_purged(const fk_rec_t *r)
+{
+    return r->purged_ms && fk_now_ms() >= r->purged_ms;
+}
 
 fk_rec_t *fk_table_add(fk_table_t *t, fk_rec_t *r);
 fk_rec_t *fk_table_get(const fk_table_t *t, const char *id);
@@ -221,6 +236,9 @@ long fk_daily_used(fk_daily_t *d, int64_t now_ms);
 void fk_daily_add(fk_daily_t *d, int64_t now_ms);
 
 /* ------------------------------------------------------------------------------------------------ stats */
+enum { FK_F_429 = 0, FK_F_500, FK_F_503, FK_F_RESET, FK_F_TIMEOUT, FK_F_BADJSON, FK_F_477, FK_NFAULTS };
+extern const char *const fk_fault_names[FK_NFAULTS]; /* "429", ..., "477" */
+
 typedef struct {
     char name[96];
     long st[600];
@@ -234,14 +252,14 @@ typedef struct {
     long hs_requests, hs_429, hs_search, hs_search_429;
     long sf_requests, sf_limit_exceeded;
     long tok_issued_hs, tok_issued_sf, tok_req_hs, tok_req_sf;
-    long faults[6];
+    long faults[FK_NFAULTS];
 } fk_stats_t;
 
-enum { FK_F_429 = 0, FK_F_500, FK_F_503, FK_F_RESET, FK_F_TIMEOUT, FK_F_BADJSON };
 
 typedef struct {
     double rate;
-    int enabled[6];
+    int enabled[FK_NFAULTS];
+    long retry_after_s;  /* Retry-After of the 477 fault (and of HubSpot token-endpoint 429 faults) */
     int after;
     int tokens;
 } fk_faults_t;
@@ -297,7 +315,7 @@ void fk_not_found(fk_req_t *rq, fk_resp_t *rs);
 void fk_control(fk_req_t *rq, fk_resp_t *rs);
 void fk_reset_all(void);
 void fk_faults_from_opts(void);
-int fk_faults_parse_list(const char *list, int enabled[6]);
+int fk_faults_parse_list(const char *list, int enabled[FK_NFAULTS]);
 
 /* webhook_sender.c */
 void fk_webhooks_route(fk_req_t *rq, fk_resp_t *rs); /* /__fake/webhooks (G.lock held) */
@@ -380,6 +398,7 @@ typedef struct {
     char type;           /* 'i' id, 'r' reference, 's' string, 'b' bool, 'n' double, 'c' currency, 'p' percent,
                           * 'g' int, 'd' date, 't' datetime, 'k' picklist */
     int createable, updateable, required, externalid;
+    int casesensitive;   /* unique case-sensitive custom field (--salesforce-custom-fields ...:casesensitive) */
 } fk_sf_field_t;
 int fk_sf_obj_from_name(const char *name); /* case-insensitive; -1 unknown */
 const char *fk_sf_obj_name(int obj);
@@ -387,6 +406,8 @@ const char *fk_sf_obj_prefix(int obj);
 int fk_sf_nfields(int obj);
 const fk_sf_field_t *fk_sf_field_at(int obj, int i);
 const fk_sf_field_t *fk_sf_field(int obj, const char *name); /* case-insensitive */
+/* Text equality as Salesforce compares field values: case-insensitive, except for case-sensitive unique fields */
+int fk_sf_text_eq(const fk_sf_field_t *fd, const char *a, const char *b);
 int fk_sf_version_ok(const char *v, double *ver); /* "v59.0" */
 void fk_sf_derive(fk_rec_t *r);
 cJSON *fk_sf_render(const fk_rec_t *r, const char *ver, const char *const *fields, int nfields);

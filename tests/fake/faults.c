@@ -13,27 +13,33 @@
  *   timeout  the connection is held open for --fault-timeout-ms (30 s default), then closed with no response;
  *            shutdown ends the hold at once.
  *   badjson  200 with the first half of the JSON body ("after": of the real body).
+ *   477      HubSpot only (Salesforce requests never draw it): 477 Migration in Progress with Retry-After in
+ *            seconds ("retry_after", --fault-retry-after, 1 by default), the only HubSpot status whose
+ *            Retry-After is documented (HS-DOC error-handling: "HubSpot will return a Retry-After response
+ *            header indicating how many seconds to wait before retrying the request (typically up to 24
+ *            hours)"). A 429 fault on a HubSpot token endpoint carries Retry-After too (PostHog PR #64726 saw
+ *            Retry-After in seconds on /oauth/v1/token 429s); /crm 429s carry none (B8).
  */
 #include "fake.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kind_names[6] = {"429", "500", "503", "reset", "timeout", "badjson"};
+const char *const fk_fault_names[FK_NFAULTS] = {"429", "500", "503", "reset", "timeout", "badjson", "477"};
 
-int fk_faults_parse_list(const char *list, int enabled[6])
+int fk_faults_parse_list(const char *list, int enabled[FK_NFAULTS])
 {
-    memset(enabled, 0, 6 * sizeof *enabled);
+    memset(enabled, 0, FK_NFAULTS * sizeof *enabled);
     char *copy = fk_xstrdup(list), *save = NULL;
     int bad = 0;
     for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         while (*t == ' ')
             t++;
         int k;
-        for (k = 0; k < 6; k++)
-            if (strcmp(t, kind_names[k]) == 0)
+        for (k = 0; k < FK_NFAULTS; k++)
+            if (strcmp(t, fk_fault_names[k]) == 0)
                 break;
-        if (k == 6)
+        if (k == FK_NFAULTS)
             bad = 1;
         else
             enabled[k] = 1;
@@ -46,6 +52,7 @@ void fk_faults_from_opts(void)
 {
     memset(&G.faults, 0, sizeof G.faults);
     G.faults.rate = G.o.fault_rate;
+    G.faults.retry_after_s = G.o.fault_retry_after_s;
     fk_faults_parse_list(G.o.faults, G.faults.enabled);
 }
 
@@ -55,9 +62,9 @@ int fk_fault_pick(const fk_req_t *rq)
         return -1;
     if (!rq->api_route && !(rq->token_route && G.faults.tokens))
         return -1;
-    int kinds[6], n = 0;
-    for (int k = 0; k < 6; k++)
-        if (G.faults.enabled[k])
+    int kinds[FK_NFAULTS], n = 0;
+    for (int k = 0; k < FK_NFAULTS; k++)
+        if (G.faults.enabled[k] && !(k == FK_F_477 && rq->provider != FK_P_HUBSPOT))
             kinds[n++] = k;
     if (n == 0 || fk_rand01() >= G.faults.rate)
         return -1;
@@ -82,6 +89,8 @@ void fk_fault_apply(const fk_req_t *rq, fk_resp_t *rs, int fault, int after)
             cJSON_AddStringToObject(j, "policyName", "TEN_SECONDLY_ROLLING");
             cJSON_AddStringToObject(j, "requestId", rid);
             fk_resp_json(rs, 429, j);
+            if (rq->token_route)
+                fk_resp_header(rs, "Retry-After", "%ld", G.faults.retry_after_s);
         } else {
             fk_sf_error(rs, 403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.", NULL);
         }
@@ -116,6 +125,12 @@ void fk_fault_apply(const fk_req_t *rq, fk_resp_t *rs, int fault, int after)
         fk_resp_set(rs, 200, full, "application/json;charset=UTF-8");
         break;
     }
+    case FK_F_477:
+        fk_hs_error(rs, 477, "MIGRATION_IN_PROGRESS",
+                    "This account is being migrated between data hosting locations. Retry after the Retry-After delay.",
+                    NULL);
+        fk_resp_header(rs, "Retry-After", "%ld", G.faults.retry_after_s);
+        break;
     default:
         break;
     }

@@ -8,7 +8,8 @@
  *   POST   /crm/v4/associations/{from}/{to}/batch/{read,create,associate/default,archive}
  *
  * Each association is stored in both directions with the paired type id (279<->280, 1<->2, 341<->342, 5<->6,
- * 4<->3); a primary association (1 or 5) also creates the unlabelled one, as HubSpot shows both.
+ * 4<->3); a contact's or deal's first company becomes its primary one, and a primary association (1/2 or 5/6)
+ * comes with the unlabelled one, as HubSpot shows both (fk_hs_add_assoc in hs_props.c).
  */
 #include "fake.h"
 

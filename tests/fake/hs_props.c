@@ -500,17 +500,19 @@ void fk_hs_props_from_array(const cJSON *arr, const char ***out, int *n)
 }
 
 /* ------------------------------------------------------------------------------------------------ associations */
+/* Labels of the primary types since 2024-02-19: "<ObjectType> with Primary Company" (HubSpot developer changelog
+ * "Changes to primary labels for HubSpot-defined association labels"; integrations should use the type ids). */
 static const struct {
     int type, from, to, pair;
     const char *name, *label;
 } atypes[] = {
-    {1, FK_HS_CONTACTS, FK_HS_COMPANIES, 2, "contact_to_company", "Primary"},
+    {1, FK_HS_CONTACTS, FK_HS_COMPANIES, 2, "contact_to_company", "Contact with Primary Company"},
     {279, FK_HS_CONTACTS, FK_HS_COMPANIES, 280, "contact_to_company_unlabeled", NULL},
-    {2, FK_HS_COMPANIES, FK_HS_CONTACTS, 1, "company_to_contact", "Primary"},
+    {2, FK_HS_COMPANIES, FK_HS_CONTACTS, 1, "company_to_contact", "Contact with Primary Company"},
     {280, FK_HS_COMPANIES, FK_HS_CONTACTS, 279, "company_to_contact_unlabeled", NULL},
-    {5, FK_HS_DEALS, FK_HS_COMPANIES, 6, "deal_to_company", "Primary"},
+    {5, FK_HS_DEALS, FK_HS_COMPANIES, 6, "deal_to_company", "Deal with Primary Company"},
     {341, FK_HS_DEALS, FK_HS_COMPANIES, 342, "deal_to_company_unlabeled", NULL},
-    {6, FK_HS_COMPANIES, FK_HS_DEALS, 5, "company_to_deal", "Primary"},
+    {6, FK_HS_COMPANIES, FK_HS_DEALS, 5, "company_to_deal", "Deal with Primary Company"},
     {342, FK_HS_COMPANIES, FK_HS_DEALS, 341, "company_to_deal_unlabeled", NULL},
     {4, FK_HS_CONTACTS, FK_HS_DEALS, 3, "contact_to_deal", NULL},
     {3, FK_HS_DEALS, FK_HS_CONTACTS, 4, "deal_to_contact", NULL},
@@ -597,13 +599,49 @@ static void drop_type(fk_rec_t *r, int type)
     r->nassoc = w;
 }
 
+/* contact -> company 1, deal -> company 5 (PROTOCOL B6); 0 for objects without a primary company */
+static int primary_type(int obj)
+{
+    return obj == FK_HS_CONTACTS ? 1 : obj == FK_HS_DEALS ? 5 : 0;
+}
+
+static int has_primary(const fk_rec_t *r, int ptype)
+{
+    for (int i = 0; i < r->nassoc; i++) {
+        if (r->assoc[i].type_id != ptype || r->assoc[i].user_defined)
+            continue;
+        char id[24];
+        snprintf(id, sizeof id, "%llu", (unsigned long long)r->assoc[i].to_id);
+        const fk_rec_t *c = fk_table_get(&G.hs[FK_HS_COMPANIES], id);
+        if (c && !c->deleted)
+            return 1;
+    }
+    return 0;
+}
+
+/* Stores an association in both directions. Between a contact or deal and a company, HubSpot keeps one primary
+ * company: an explicit primary (1/2, 5/6) replaces the previous one, and the first company associated with a
+ * record that has none becomes its primary, whatever type was asked for (HubSpot makes the first associated
+ * company primary; hubspot-api-nodejs issue #176 sees every v3 contact_to_company association become primary).
+ * A primary association always comes with the unlabelled one (v4 reads list both type ids, PROTOCOL B6). */
 int fk_hs_add_assoc(fk_rec_t *from, fk_rec_t *to, int type_id, int user_defined)
 {
-    const char *label = user_defined ? NULL : fk_hs_assoc_label(type_id);
-    if (label && strcmp(label, "Primary") == 0 && (type_id == 1 || type_id == 5)) {
-        drop_type(from, type_id); /* one primary company per contact / deal */
-        add_edge(from, to, fk_hs_default_type(from->obj, to->obj), 0);
-        add_edge(to, from, fk_hs_default_type(to->obj, from->obj), 0);
+    fk_rec_t *holder = NULL, *company = NULL;
+    if (to->obj == FK_HS_COMPANIES && primary_type(from->obj))
+        holder = from, company = to;
+    else if (from->obj == FK_HS_COMPANIES && primary_type(to->obj))
+        holder = to, company = from;
+    if (holder) {
+        int ptype = primary_type(holder->obj);
+        int explicit_primary = !user_defined && (type_id == ptype || type_id == fk_hs_assoc_pair(ptype));
+        if (explicit_primary)
+            drop_type(holder, ptype); /* one primary company per contact / deal */
+        if (explicit_primary || !has_primary(holder, ptype)) {
+            add_edge(holder, company, ptype, 0);
+            add_edge(company, holder, fk_hs_assoc_pair(ptype), 0);
+            add_edge(holder, company, fk_hs_default_type(holder->obj, FK_HS_COMPANIES), 0);
+            add_edge(company, holder, fk_hs_default_type(FK_HS_COMPANIES, holder->obj), 0);
+        }
     }
     int added = add_edge(from, to, type_id, user_defined);
     add_edge(to, from, user_defined ? type_id : fk_hs_assoc_pair(type_id), user_defined);

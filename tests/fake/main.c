@@ -21,7 +21,8 @@ static void usage(FILE *f)
 {
     fputs("usage: unicrm-fake [--port N] [--threads N] [--seed N] [--hubspot-rate N/MS] [--hubspot-search-rate N/MS]\n"
           "       [--hubspot-daily N] [--salesforce-daily N] [--token-ttl S] [--latency-ms MS]\n"
-          "       [--fault-rate R] [--faults 429,500,503,reset,timeout,badjson] [--fault-timeout-ms MS]\n"
+          "       [--fault-rate R] [--faults 429,500,503,reset,timeout,badjson,477] [--fault-timeout-ms MS]\n"
+          "       [--fault-retry-after S]\n"
           "       [--tls-cert FILE --tls-key FILE] [--client-id S] [--client-secret S] [--refresh-token S]\n"
           "       [--hubspot-private-token S] [--jwt-public-key FILE] [--salesforce-rotate-refresh]\n"
           "       [--salesforce-custom-fields Obj.Field__c[:type],...] [--hubspot-custom-properties obj.name[:type],...]\n"
@@ -85,6 +86,8 @@ int fk_parse_custom(const char *spec, int salesforce)
                 c->externalid = c->unique = 1;
             else if (strcmp(attr, "unique") == 0)
                 c->unique = 1;
+            else if (strcmp(attr, "casesensitive") == 0)
+                c->casesensitive = c->unique = 1;
             else
                 snprintf(c->type, sizeof c->type, "%s", attr);
         }
@@ -110,6 +113,7 @@ static void defaults(void)
     G.o.sf_daily = 100000;
     G.o.token_ttl = 1800;
     G.o.fault_timeout_ms = 30000;
+    G.o.fault_retry_after_s = 1;
     snprintf(G.o.faults, sizeof G.o.faults, "%s", "429,500,503,reset,timeout,badjson");
     G.o.client_id = "test-client";
     G.o.client_secret = "test-secret";
@@ -121,7 +125,8 @@ static int known_option(const char *a)
 {
     static const char *const opts[] = {"--port", "--threads", "--seed", "--hubspot-rate", "--hubspot-search-rate",
                                        "--hubspot-daily", "--salesforce-daily", "--token-ttl", "--latency-ms",
-                                       "--fault-timeout-ms", "--fault-rate", "--faults", "--tls-cert", "--tls-key",
+                                       "--fault-timeout-ms", "--fault-rate", "--faults", "--fault-retry-after",
+                                       "--tls-cert", "--tls-key",
                                        "--client-id", "--client-secret", "--refresh-token", "--hubspot-private-token",
                                        "--jwt-public-key", "--salesforce-custom-fields", "--hubspot-custom-properties"};
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
@@ -175,12 +180,14 @@ static int parse_args(int argc, char **argv)
             bad = parse_long(v, &G.o.latency_ms, 0);
         } else if (strcmp(a, "--fault-timeout-ms") == 0) {
             bad = parse_long(v, &G.o.fault_timeout_ms, 0);
+        } else if (strcmp(a, "--fault-retry-after") == 0) {
+            bad = parse_long(v, &G.o.fault_retry_after_s, 0) || G.o.fault_retry_after_s > 86400 * 7;
         } else if (strcmp(a, "--fault-rate") == 0) {
             char *end;
             G.o.fault_rate = strtod(v, &end);
             bad = end == v || *end || G.o.fault_rate < 0 || G.o.fault_rate > 1;
         } else if (strcmp(a, "--faults") == 0) {
-            int en[6];
+            int en[FK_NFAULTS];
             bad = fk_faults_parse_list(v, en) || strlen(v) >= sizeof G.o.faults;
             if (!bad)
                 snprintf(G.o.faults, sizeof G.o.faults, "%s", v);

@@ -1,7 +1,7 @@
 /*
  * seed.c -- --seed N: N records per object type for both providers, with plausible values and links
- * (HubSpot contact i -> company i, deal i -> company i and contact i; Salesforce Contact i and Opportunity i
- * -> Account i). Deterministic: the same N gives the same data (ids included) after every reset.
+ * (HubSpot contact i -> company i, deal i -> company i and contact i, company i being the primary company of both
+ * as the first one associated; Salesforce Contact i and Opportunity i -> Account i). Deterministic: the same N gives the same data (ids included) after every reset.
  */
 #include "fake.h"
 

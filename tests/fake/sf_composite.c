@@ -199,7 +199,7 @@ static fk_rec_t *resolve_id(const char *id, int want_obj, item_t *it)
         return NULL;
     }
     fk_rec_t *r = fk_table_get(&G.sf[obj], canon);
-    if (!r) {
+    if (!r || fk_rec_purged(r)) {
         item_err(it, "INVALID_CROSS_REFERENCE_KEY", NULL, "invalid cross reference id");
         return NULL;
     }
@@ -364,7 +364,7 @@ static void coll_upsert(fk_req_t *rq, fk_resp_t *rs, int obj, const char *ext)
         int matches = 0;
         for (size_t k = 0; k < G.sf[obj].n; k++) {
             const char *v = fk_json_str(G.sf[obj].v[k]->f, fd->name);
-            if (!G.sf[obj].v[k]->deleted && v && fk_strcaseeq(v, val)) {
+            if (!G.sf[obj].v[k]->deleted && v && fk_sf_text_eq(fd, v, val)) {
                 matches++;
                 items[i].rec = G.sf[obj].v[k];
             }

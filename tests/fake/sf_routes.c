@@ -89,6 +89,8 @@ static fk_rec_t *lookup_id(fk_resp_t *rs, int obj, const char *id)
         return NULL;
     }
     fk_rec_t *r = fk_table_get(&G.sf[obj], canon);
+    if (r && fk_rec_purged(r))
+        r = NULL; /* emptied from the Recycle Bin: the id no longer exists */
     if (!r)
         fk_sf_error(rs, 404, "NOT_FOUND", "The requested resource does not exist", NULL);
     return r;
@@ -180,13 +182,13 @@ static void sf_record(fk_req_t *rq, fk_resp_t *rs, int obj, const char *id, cons
 }
 
 /* ------------------------------------------------------------------------------------------------ external ids */
-static int matches_ext(int obj, const char *field, const char *value, fk_rec_t **found, int max)
+static int matches_ext(int obj, const fk_sf_field_t *fd, const char *value, fk_rec_t **found, int max)
 {
     int n = 0;
     const fk_table_t *t = &G.sf[obj];
     for (size_t i = 0; i < t->n; i++) {
-        const char *v = fk_json_str(t->v[i]->f, field);
-        if (!t->v[i]->deleted && v && fk_strcaseeq(v, value)) {
+        const char *v = fk_json_str(t->v[i]->f, fd->name);
+        if (!t->v[i]->deleted && v && fk_sf_text_eq(fd, v, value)) {
             if (n < max)
                 found[n] = t->v[i];
             n++;
@@ -214,7 +216,7 @@ static void sf_upsert(fk_req_t *rq, fk_resp_t *rs, int obj, const fk_sf_field_t 
     fk_rec_t *found[16];
     if (fk_sf_parse_body(rq, rs, &body))
         return;
-    int n = matches_ext(obj, fd->name, value, found, 16);
+    int n = matches_ext(obj, fd, value, found, 16);
     if (n > 1) {
         multiple_choices(rq, rs, found, n);
     } else if (n == 1) {
@@ -256,7 +258,7 @@ static void sf_external(fk_req_t *rq, fk_resp_t *rs, int obj, const char *field,
         return;
     }
     fk_rec_t *found[16];
-    int n = matches_ext(obj, fd->name, value, found, 16);
+    int n = matches_ext(obj, fd, value, found, 16);
     if (n > 1)
         multiple_choices(rq, rs, found, n);
     else if (n == 0)

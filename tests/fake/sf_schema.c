@@ -103,6 +103,7 @@ static void fields_init(void)
         f->createable = f->updateable = 1;
         f->required = 0;
         f->externalid = c->externalid || c->unique;
+        f->casesensitive = c->casesensitive;
     }
     fk_sf_make_id("005", 1, g_user_id);
 }
@@ -149,6 +150,13 @@ const fk_sf_field_t *fk_sf_field(int obj, const char *name)
         if (fk_strcaseeq(g_fields[obj][i].name, name))
             return &g_fields[obj][i];
     return NULL;
+}
+
+int fk_sf_text_eq(const fk_sf_field_t *fd, const char *a, const char *b)
+{
+    /* SOQL and SOSL Reference, Comparison Operators: case-sensitive for unique case-sensitive fields,
+     * case-insensitive for all others */
+    return a && b && (fd && fd->casesensitive ? strcmp(a, b) == 0 : fk_utf8_casecmp(a, b) == 0);
 }
 
 int fk_sf_version_ok(const char *v, double *ver)
@@ -259,7 +267,8 @@ fk_rec_t *fk_sf_find(int obj, const char *id)
     char canon[19];
     if (fk_sf_canon_id(id, canon))
         return NULL;
-    return fk_table_get(&G.sf[obj], canon);
+    fk_rec_t *r = fk_table_get(&G.sf[obj], canon);
+    return r && !fk_rec_purged(r) ? r : NULL;
 }
 
 /* ------------------------------------------------------------------------------------------------ validation */
@@ -360,7 +369,7 @@ static int check_external_unique(int obj, const fk_sf_field_t *fd, const cJSON *
     const fk_table_t *t = &G.sf[obj];
     for (size_t i = 0; i < t->n; i++) {
         const char *x = fk_json_str(t->v[i]->f, fd->name);
-        if (t->v[i] != self && !t->v[i]->deleted && x && fk_strcaseeq(x, v->valuestring))
+        if (t->v[i] != self && !t->v[i]->deleted && x && fk_sf_text_eq(fd, x, v->valuestring))
             return set_err(e, 400, "DUPLICATE_VALUE", NULL, "duplicate value found: %s duplicates value on record "
                            "with id: %s", fd->name, t->v[i]->id);
     }

@@ -4,12 +4,16 @@
  *   SELECT field, ... | COUNT()  FROM Contact|Account|Opportunity
  *   [WHERE cond]  cond: comparisons with = != <> < > <= >= LIKE IN NOT IN, AND / OR / NOT, parentheses;
  *                 AND and OR may not be mixed at one level without parentheses (as in SOQL).
- *                 values: 'strings' (\' escapes), numbers, true/false, null, date 2024-01-31,
+ *                 values: 'strings', numbers, true/false, null, date 2024-01-31,
  *                 dateTime 2024-01-31T10:00:00Z / +hh:mm / -hh:mm (unquoted; dateTime fields need dateTime
  *                 literals and date fields date literals), TODAY, YESTERDAY, TOMORROW, LAST_N_DAYS:n, NEXT_N_DAYS:n
  *   [ORDER BY field [ASC|DESC] [NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n]
- * String comparisons are case-insensitive. Errors: MALFORMED_QUERY, INVALID_FIELD, INVALID_TYPE with
- * Salesforce's "ERROR at Row:1:Column:N" message layout.
+ * Quoted strings take the escapes of "Quoted String Escape Sequences" (SOQL and SOSL Reference): \n \r \t \b \f
+ * (also upper case), \" \' \\, \uXXXX, and in LIKE patterns only \% and \_ (a literal % or _); any other backslash
+ * sequence is MALFORMED_QUERY "Invalid string literal ... Illegal character sequence". String comparisons
+ * (=, !=, <, >, IN, LIKE, ORDER BY) ignore case (ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic), except on
+ * unique case-sensitive custom fields; LIKE's _ is one character, not one byte. Keywords ignore case.
+ * Errors: MALFORMED_QUERY, INVALID_FIELD, INVALID_TYPE with Salesforce's "ERROR at Row:1:Column:N" layout.
  *
  * Paging: Sforce-Query-Options: batchSize=N (clamped to 200..2000, default 2000). A query larger than one batch
  * gets a locator; nextRecordsUrl is /services/data/vXX.X/query/<locator>-<offset> (also for queryAll, as
@@ -286,23 +290,116 @@ static int date_literal(lex_t *L, sval_t *v)
     return 0;
 }
 
-static int parse_value(lex_t *L, sval_t *v)
+static void put_utf8(fk_buf_t *b, uint32_t c)
+{
+    char u[4];
+    size_t n;
+    if (c < 0x80) {
+        u[0] = (char)c;
+        n = 1;
+    } else if (c < 0x800) {
+        u[0] = (char)(0xc0 | (c >> 6));
+        u[1] = (char)(0x80 | (c & 0x3f));
+        n = 2;
+    } else if (c < 0x10000) {
+        u[0] = (char)(0xe0 | (c >> 12));
+        u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+        u[2] = (char)(0x80 | (c & 0x3f));
+        n = 3;
+    } else {
+        u[0] = (char)(0xf0 | (c >> 18));
+        u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+        u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+        u[3] = (char)(0x80 | (c & 0x3f));
+        n = 4;
+    }
+    fk_buf_put(b, u, n);
+}
+
+static long hex4(const char *s, size_t avail)
+{
+    long v = 0;
+    if (avail < 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        int c = (unsigned char)s[i], d = isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* One escape after a backslash at s[i] (s has n content bytes). Appends its character(s) to b and returns the
+ * number of bytes consumed after the backslash, or 0 for an illegal sequence. In a LIKE pattern the result keeps
+ * a backslash before a literal %, _ or backslash, which like_match() reads as "this one is not a wildcard". */
+static size_t unescape(const char *s, size_t i, size_t n, int like, fk_buf_t *b)
+{
+    static const char from[] = "nNrRtTbBfF\"'", to[] = "\n\n\r\r\t\t\b\b\f\f\"'";
+    char e = s[i + 1];
+    const char *k = strchr(from, e);
+    if (e && k) {
+        fk_buf_put(b, &to[k - from], 1);
+        return 1;
+    }
+    if (e == '\\' || (like && (e == '%' || e == '_'))) {
+        if (like)
+            fk_buf_put(b, "\\", 1);
+        fk_buf_put(b, &e, 1);
+        return 1;
+    }
+    if (e != 'u')
+        return 0;
+    long c = hex4(s + i + 2, n - i - 2);
+    size_t used = 5;
+    if (c >= 0xd800 && c < 0xdc00) { /* a surrogate pair written as two escapes */
+        long lo = n - i >= 12 && s[i + 6] == '\\' && s[i + 7] == 'u' ? hex4(s + i + 8, n - i - 8) : -1;
+        if (lo < 0xdc00 || lo > 0xdfff)
+            return 0;
+        c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+        used = 11;
+    }
+    if (c <= 0 || (c >= 0xdc00 && c <= 0xdfff))
+        return 0; /* malformed, a lone low surrogate, or NUL (the fake stores C strings) */
+    if (like && (c == '%' || c == '_' || c == '\\'))
+        fk_buf_put(b, "\\", 1);
+    put_utf8(b, (uint32_t)c);
+    return used;
+}
+
+/* Decodes the quoted string token t into v->str; MALFORMED_QUERY for an illegal escape. */
+static int decode_string(lex_t *L, const tok_t *t, int like, sval_t *v)
+{
+    const char *s = t->s + 1;
+    size_t n = t->n - 2;
+    fk_buf_t b = {0};
+    fk_buf_put(&b, "", 0);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\\') {
+            fk_buf_put(&b, s + i, 1);
+            continue;
+        }
+        size_t used = unescape(s, i, n, like, &b);
+        if (!used) {
+            free(b.s);
+            soql_error(L, t->pos, "MALFORMED_QUERY", "Invalid string literal '%.*s'. Illegal character sequence "
+                       "'\\%.*s' in string literal.", (int)(n > 200 ? 200 : n), s, s[i + 1] ? 1 : 0, s + i + 1);
+            return -1;
+        }
+        i += used;
+    }
+    v->kind = V_STR;
+    v->str = fk_buf_take(&b);
+    return 0;
+}
+
+static int parse_value(lex_t *L, sval_t *v, int like)
 {
     memset(v, 0, sizeof *v);
     tok_t *t = &L->t;
     if (t->type == T_STRING) {
-        v->kind = V_STR;
-        v->str = fk_xmalloc(t->n);
-        size_t w = 0;
-        for (size_t i = 1; i + 1 < t->n; i++) {
-            char c = t->s[i];
-            if (c == '\\' && i + 2 < t->n) {
-                c = t->s[++i];
-                c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;
-            }
-            v->str[w++] = c;
-        }
-        v->str[w] = '\0';
+        if (decode_string(L, t, like, v))
+            return -1;
     } else if (t->type == T_NUMBER) {
         v->kind = V_NUM;
         v->num = strtod(t->s, NULL);
@@ -388,7 +485,7 @@ static node_t *parse_comparison(lex_t *L, query_t *Q)
                 n->vals = fk_xrealloc(n->vals, (size_t)cap * sizeof *n->vals);
             }
             size_t vpos = L->t.pos;
-            if (parse_value(L, &n->vals[n->nvals]))
+            if (parse_value(L, &n->vals[n->nvals], 0))
                 return NULL;
             n->nvals++;
             if (value_fits(L, fd, &n->vals[n->nvals - 1], vpos, n->op))
@@ -410,7 +507,7 @@ static node_t *parse_comparison(lex_t *L, query_t *Q)
     }
     n->vals = fk_xmalloc(sizeof *n->vals);
     size_t vpos = L->t.pos;
-    if (parse_value(L, &n->vals[0]))
+    if (parse_value(L, &n->vals[0], n->op == OP_LIKE))
         return NULL;
     n->nvals = 1;
     if (n->op == OP_LIKE && n->vals[0].kind != V_STR) {
@@ -623,9 +720,34 @@ static int soql_parse(lex_t *L, query_t *Q)
 }
 
 /* ------------------------------------------------------------------------------------------------ evaluation */
-static int like_match(const char *p, const char *s)
+/* LIKE: % is any run, _ exactly one character (code point); a backslash makes the next character literal (see
+ * unescape()). Case as for =. Iterative with one backtrack point: O(len(p) * len(s)). */
+static int like_match(const char *p, const char *s, int cs)
 {
-    return fk_wildcard(p, s, '%', '_', '\\');
+    const char *star_p = NULL, *star_s = NULL;
+    while (*s) {
+        if (*p == '%') {
+            star_p = ++p;
+            star_s = s;
+            continue;
+        }
+        uint32_t pc = 0, sc;
+        int literal = *p == '\\' && p[1];
+        const char *pn = *p ? fk_utf8_next(p + literal, &pc) : NULL;
+        const char *sn = fk_utf8_next(s, &sc);
+        if (pn && ((!literal && pc == '_') || pc == sc || (!cs && fk_fold_cp(pc) == fk_fold_cp(sc)))) {
+            p = pn;
+            s = sn;
+            continue;
+        }
+        if (!star_p)
+            return 0;
+        p = star_p;
+        s = star_s = fk_utf8_next(star_s, &sc);
+    }
+    while (*p == '%')
+        p++;
+    return *p == '\0';
 }
 
 /* compares a record value with a literal; *isnull set when the record value is null */
@@ -648,8 +770,10 @@ static int cmp_field(const fk_rec_t *r, const fk_sf_field_t *fd, const sval_t *v
             const char *lit = v->str;
             if ((fd->type == 'i' || fd->type == 'r') && fk_sf_canon_id(v->str, canon) == 0)
                 lit = canon;
-            /* ids compare case-sensitively (15/18-char ids differ by case), so Id order is creation order */
-            c = (fd->type == 'i' || fd->type == 'r') ? strcmp(x->valuestring, lit) : strcasecmp(x->valuestring, lit);
+            /* ids compare case-sensitively (15/18-char ids differ by case), so Id order is creation order; so do
+             * unique case-sensitive fields (SOQL and SOSL Reference, Comparison Operators) */
+            c = (fd->type == 'i' || fd->type == 'r' || fd->casesensitive) ? strcmp(x->valuestring, lit)
+                                                                           : fk_utf8_casecmp(x->valuestring, lit);
         }
     }
     cJSON_Delete(x);
@@ -680,7 +804,7 @@ static int eval(const node_t *n, const fk_rec_t *r)
     }
     if (n->op == OP_LIKE) {
         cJSON *x = fk_sf_field_value(r, n->fd);
-        int m = cJSON_IsString(x) && like_match(v->str, x->valuestring);
+        int m = cJSON_IsString(x) && like_match(v->str, x->valuestring, n->fd->casesensitive);
         cJSON_Delete(x);
         return m;
     }
@@ -718,10 +842,10 @@ static int order_cmp(const void *pa, const void *pb)
                 fk_parse_iso(x->valuestring, &mx, NULL);
                 fk_parse_iso(y->valuestring, &my, NULL);
                 c = (mx > my) - (mx < my);
-            } else if (o->fd->type == 'i' || o->fd->type == 'r')
+            } else if (o->fd->type == 'i' || o->fd->type == 'r' || o->fd->casesensitive)
                 c = strcmp(x->valuestring, y->valuestring);
             else
-                c = strcasecmp(x->valuestring, y->valuestring);
+                c = fk_utf8_casecmp(x->valuestring, y->valuestring);
             if (o->desc)
                 c = -c;
         }
@@ -883,7 +1007,7 @@ void fk_sf_query(fk_req_t *rq, fk_resp_t *rs, const char *ver, int all, const ch
     fk_rec_t **hits = fk_xmalloc((t->n + 1) * sizeof *hits);
     size_t nh = 0;
     for (size_t i = 0; i < t->n; i++)
-        if ((all || !t->v[i]->deleted) && (!Q.where || eval(Q.where, t->v[i])))
+        if ((!t->v[i]->deleted || (all && !fk_rec_purged(t->v[i]))) && (!Q.where || eval(Q.where, t->v[i])))
             hits[nh++] = t->v[i];
     if (Q.norder) {
         g_sortq = &Q;

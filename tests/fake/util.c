@@ -578,14 +578,59 @@ int fk_wildcard(const char *p, const char *s, char star, char one, char esc)
     return *p == '\0';
 }
 
+const char *fk_utf8_next(const char *s, uint32_t *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    int n = u[0] >= 0xf0 && u[0] < 0xf5 ? 3 : u[0] >= 0xe0 ? 2 : u[0] >= 0xc2 && u[0] < 0xe0 ? 1 : 0;
+    uint32_t c = n == 3 ? u[0] & 7u : n == 2 ? u[0] & 15u : n == 1 ? u[0] & 31u : u[0];
+    if (u[0] >= 0xf5)
+        n = 0;
+    for (int i = 1; i <= n; i++) {
+        if ((u[i] & 0xc0) != 0x80) { /* invalid: the lead byte stands for itself */
+            *cp = u[0];
+            return s + 1;
+        }
+        c = (c << 6) | (u[i] & 0x3fu);
+    }
+    *cp = c;
+    return s + 1 + n;
+}
+
+uint32_t fk_fold_cp(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    if ((c >= 0xc0 && c <= 0xde && c != 0xd7) || (c >= 0x391 && c <= 0x3ab && c != 0x3a2) ||
+        (c >= 0x410 && c <= 0x42f))
+        return c + 32;                                  /* Latin-1, Greek, Cyrillic capitals */
+    if (c >= 0x400 && c <= 0x40f)
+        return c + 80;                                  /* Cyrillic Ѐ..Џ */
+    if (c == 0x178)
+        return 0xff;                                    /* Ÿ */
+    if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177) || (c >= 0x1a0 && c <= 0x1a5))
+        return c | 1u;                                  /* Latin Extended-A pairs: capital even, small odd */
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+        return (c & 1u) ? c + 1 : c;                    /* pairs with the capital odd */
+    return c;
+}
+
+int fk_utf8_casecmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        uint32_t x, y;
+        a = fk_utf8_next(a, &x);
+        b = fk_utf8_next(b, &y);
+        x = fk_fold_cp(x);
+        y = fk_fold_cp(y);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return (*a != '\0') - (*b != '\0');
+}
+
 int fk_strcaseeq(const char *a, const char *b)
 {
-    if (!a || !b)
-        return 0;
-    for (; *a && *b; a++, b++)
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-            return 0;
-    return *a == *b;
+    return a && b && fk_utf8_casecmp(a, b) == 0;
 }
 
 void fk_lower(char *s)

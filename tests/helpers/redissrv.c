@@ -257,6 +257,7 @@ redis_srv_t *redis_srv_start(const char *const *extra) {
 }
 
 int redis_srv_port(const redis_srv_t *s) { return s->port; }
+int redis_srv_pid(const redis_srv_t *s) { return (int)s->pid; }
 const char *redis_srv_url(const redis_srv_t *s) { return s->url; }
 
 static void reap(redis_srv_t *s, int sig) {

@@ -23,6 +23,7 @@ bool redis_srv_available(const char **why);
  * when it cannot start. */
 redis_srv_t *redis_srv_start(const char *const *extra);
 int redis_srv_port(const redis_srv_t *s);
+int redis_srv_pid(const redis_srv_t *s); /* the server's process (0 while it is not running) */
 const char *redis_srv_url(const redis_srv_t *s);
 /* Stops it (SIGTERM), removes the directory, frees s. */
 void redis_srv_stop(redis_srv_t *s);
