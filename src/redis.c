@@ -596,6 +596,36 @@ static bool drain(ucrm_redis_t *r, rconn_t *c, int *err_no) {
     return true;
 }
 
+/* Sends a command behind the answers still owed for commands written without waiting, then reads those (counting
+ * errors) and its own: one round trip where draining first would take two. NULL: the connection failed. */
+static redisReply *pipelined(ucrm_redis_t *r, rconn_t *c, int argc, const char **argv, const size_t *lens,
+                             int *err_no) {
+    pipe_guard_t g;
+    pipe_block(&g);
+    errno = 0;
+    void *v = NULL;
+    bool ok = redisAppendCommandArgv(c->ctx, argc, argv, lens) == REDIS_OK;
+    while (ok && c->pending > 0) {
+        ok = redisGetReply(c->ctx, &v) == REDIS_OK;
+        if (!ok)
+            break;
+        c->pending--;
+        redisReply *rep = v;
+        if (rep && rep->type == REDIS_REPLY_ERROR) {
+            if (is_noscript(rep))
+                c->loaded = 0;
+            __atomic_add_fetch(&r->async_errors, 1, __ATOMIC_RELAXED);
+        }
+        freeReplyObject(rep);
+        v = NULL;
+    }
+    if (ok && redisGetReply(c->ctx, &v) != REDIS_OK)
+        v = NULL;
+    *err_no = errno;
+    pipe_unblock(&g);
+    return ok ? v : NULL;
+}
+
 /* ---------------------------------------------------------------------------------------------- commands */
 
 typedef struct evalcmd {
@@ -686,9 +716,9 @@ static ucrm_err_t eval_on(ucrm_redis_t *r, rconn_t *c, ucrm_redis_script_t *s, i
     redisReply *rep = NULL;
     *closed = false;
     what[0] = '\0';
-    if (drain(r, c, &e)) {
-        rep = command(c->ctx, cmd->argc, cmd->argv, cmd->lens, &e);
-        if (is_noscript(rep)) {
+    {
+        rep = pipelined(r, c, cmd->argc, cmd->argv, cmd->lens, &e);
+        if (is_noscript(rep)) { /* nothing is owed any more: a plain command may follow */
             freeReplyObject(rep);
             rep = NULL;
             redisReply *lerr = NULL;
@@ -722,8 +752,9 @@ static ucrm_err_t eval_async_on(ucrm_redis_t *r, rconn_t *c, ucrm_redis_script_t
     int e = 0;
     *closed = false;
     what[0] = '\0';
-    bool ok = drain(r, c, &e);
-    if (ok && !(c->loaded & (UINT32_C(1) << idx))) {
+    /* answers owed pile up only while nothing waits for one on this connection: read them now and then */
+    bool ok = c->pending < 64 || drain(r, c, &e);
+    if (ok && !(c->loaded & (UINT32_C(1) << idx)) && (ok = drain(r, c, &e))) {
         /* this server may not know the script yet: an answer nobody waits for could not load it */
         redisReply *lerr = NULL;
         ok = script_load(r, c, s, idx, &lerr, &e);

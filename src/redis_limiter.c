@@ -95,8 +95,9 @@ enum { ST_OK = 0, ST_WINDOW = 1, ST_QUOTA = 2, ST_CONC = 3, ST_NEWGEN = 4 };
 
 /* KEYS meta, window, day, conc. ARGV 1 id, 2 bucket, 3 high, 4 window max, 5 window us, 6 headroom,
  * 7 reserve %, 8 lease us, 9 daily max, 10 daily is a cap, 11 recheck us, 12 concurrency max, 13 the generation
- * the caller saw last (0: none). Answers {status, wait or retry us, minute, window count with this request, now,
- * generation}; status 4: the state is not the one the caller saw (lost since): nothing taken, put usage back. */
+ * the caller saw last (0: none), 14 refresh the expiry of the long-lived keys (each process about once a minute).
+ * Answers {status, wait or retry us, minute, window count with this request, now, generation}; status 4: the
+ * state is not the one the caller saw (lost since): nothing taken, put usage back. */
 static const char *const s_acquire_parts[] = {LUA_COMMON,
     "local function reserve(n, pct)\n"
     "  if n <= 1 or pct <= 0 then return 0 end\n"
@@ -112,27 +113,33 @@ static const char *const s_acquire_parts[] = {LUA_COMMON,
     "end\n"
     "local meta, win, day, conc = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"
     "local b = 'b' .. ARGV[2] .. ':'\n"
-    "local gen = tonumber(redis.call('HGET', meta, 'gen'))\n"
-    "if not gen then gen = now; redis.call('HSET', meta, 'gen', s(gen)) end\n"
-    "keep(meta, 172800000)\n"
+    "local mv = redis.call('HMGET', meta, 'gen', b .. 'blocked', b .. 'hmax')\n"
+    "local gen, ttl = tonumber(mv[1]), ARGV[14] == '1'\n"
+    "if not gen then gen = now; ttl = true; redis.call('HSET', meta, 'gen', s(gen)) end\n"
+    "if ttl then redis.call('PEXPIRE', meta, 172800000) end\n"
     "local seen = tonumber(ARGV[13])\n"
     "if seen ~= 0 and seen ~= gen then return {4, 0, 0, 0, now, gen} end\n"
     "local minute = math.floor(now / 60000000)\n"
     "local day_max = tonumber(ARGV[9])\n"
     "if day_max > 0 then\n"
-    "  roll(day, minute)\n"
-    "  local eff, pmax = day_max, tonumber(redis.call('HGET', day, 'pmax'))\n"
+    "  local dv = redis.call('HMGET', day, 'base', 'used', 'pmax', 'synced', 'probe_at')\n"
+    "  local base, used = tonumber(dv[1]), tonumber(dv[2]) or 0\n"
+    "  if not base or minute - base >= 1440 then\n"
+    "    roll(day, minute)\n"
+    "    used = tonumber(redis.call('HGET', day, 'used')) or 0\n"
+    "    base = tonumber(redis.call('HGET', day, 'base'))\n"
+    "  end\n"
+    "  local eff, pmax = day_max, tonumber(dv[3])\n"
     "  if pmax and not (ARGV[10] == '1' and day_max < pmax) then eff = pmax end\n"
-    "  local used = tonumber(redis.call('HGET', day, 'used')) or 0\n"
     "  local lim = lane_limit(eff, 0)\n"
     "  if used >= lim then\n"
-    "    local over, base, retry = used - lim + 1, tonumber(redis.call('HGET', day, 'base')), 86400000000\n"
+    "    local over, retry = used - lim + 1, 86400000000\n"
     "    for mi = base, base + 1439 do\n"
     "      local v = tonumber(redis.call('HGET', day, 'm' .. s(mi)))\n"
     "      if v then over = over - v; if over <= 0 then retry = (mi + 1440) * 60000000 - now; break end end\n"
     "    end\n"
-    "    if redis.call('HGET', day, 'synced') ~= '1' then return {2, retry, minute, 0, now, gen} end\n"
-    "    local pa, rc = tonumber(redis.call('HGET', day, 'probe_at')) or 0, tonumber(ARGV[11])\n"
+    "    if dv[4] ~= '1' then return {2, retry, minute, 0, now, gen} end\n"
+    "    local pa, rc = tonumber(dv[5]) or 0, tonumber(ARGV[11])\n"
     "    if now - pa < rc then\n"
     "      if pa + rc - now < retry then retry = pa + rc - now end\n"
     "      return {2, retry, minute, 0, now, gen}\n"
@@ -141,13 +148,13 @@ static const char *const s_acquire_parts[] = {LUA_COMMON,
     "    redis.call('HINCRBY', day, 'probes', 1)\n"
     "  end\n"
     "end\n"
-    "local blocked = tonumber(redis.call('HGET', meta, b .. 'blocked')) or 0\n"
+    "local blocked = tonumber(mv[2]) or 0\n"
     "if now < blocked then return {1, blocked - now, minute, 0, now, gen} end\n"
     "local win_max, win_us, count = tonumber(ARGV[4]), tonumber(ARGV[5]), 0\n"
     "if win_max > 0 then\n"
     "  redis.call('ZREMRANGEBYSCORE', win, '-inf', s(now - win_us))\n"
     "  count = redis.call('ZCARD', win)\n"
-    "  local eff, hmax = win_max, tonumber(redis.call('HGET', meta, b .. 'hmax'))\n"
+    "  local eff, hmax = win_max, tonumber(mv[3])\n"
     "  if hmax and hmax < eff then eff = hmax end\n"
     "  local lim = lane_limit(eff, tonumber(ARGV[6]))\n"
     "  if count >= lim then\n"
@@ -164,17 +171,18 @@ static const char *const s_acquire_parts[] = {LUA_COMMON,
     "  redis.call('ZREMRANGEBYSCORE', conc, '-inf', s(now))\n"
     "  if redis.call('ZCARD', conc) >= lane_limit(conc_max, 0) then return {3, 0, minute, count, now, gen} end\n"
     "  redis.call('ZADD', conc, s(now + lease), ARGV[1])\n"
-    "  keep(conc, math.floor(lease / 1000) + 1000)\n"
+    /* this lease ends last: what the key must outlive */
+    "  redis.call('PEXPIRE', conc, s(math.floor(lease / 1000) + 1000))\n"
     "end\n"
     "if win_max > 0 then\n"
     "  redis.call('ZADD', win, s(now + lease), ARGV[1])\n"
-    "  keep(win, math.floor((lease + win_us) / 1000) + 1000)\n"
+    "  redis.call('PEXPIRE', win, s(math.floor((lease + win_us) / 1000) + 1000))\n"
     "  count = count + 1\n"
     "end\n"
     "if day_max > 0 then\n"
     "  redis.call('HINCRBY', day, 'm' .. s(minute), 1)\n"
     "  redis.call('HINCRBY', day, 'used', 1)\n"
-    "  keep(day, 172800000)\n"
+    "  if ttl then redis.call('PEXPIRE', day, 172800000) end\n"
     "end\n"
     "return {0, 0, minute, count, now, gen}\n",
     NULL};
@@ -209,17 +217,19 @@ static const char *const s_done_parts[] = {LUA_COMMON,
     "  redis.call('HSET', day, 'used', s(used))\n"
     "end\n"
     "if held % 2 == 1 then\n"
-    "  if outcome == 1 then\n"
-    "    redis.call('ZADD', win, s(now), ARGV[1])\n"
-    "    keep(win, math.floor(win_us / 1000) + 1000)\n"
-    "  else\n"
+    "  if outcome ~= 1 then\n"
     "    redis.call('ZREM', win, ARGV[1])\n"
+    "  elseif redis.call('ZADD', win, s(now), ARGV[1]) == 1 then\n"
+    /* its entry had gone (a lost state): the key may need a longer life */
+    "    keep(win, math.floor(win_us / 1000) + 1000)\n"
     "  end\n"
     "end\n"
     "if math.floor(held / 2) % 2 == 1 then redis.call('ZREM', conc, ARGV[1]) end\n"
     "local day_max = tonumber(ARGV[14])\n"
-    "if day_max > 0 then roll(day, minute) end\n"
-    "if math.floor(held / 4) % 2 == 1 and (outcome == 0 or outcome == 2) then day_sub(tonumber(ARGV[5]), 1) end\n"
+    "local give_back = math.floor(held / 4) % 2 == 1 and (outcome == 0 or outcome == 2)\n"
+    "local figures = day_max > 0 and ARGV[16] == '1' and tonumber(ARGV[17]) > 0\n"
+    "if day_max > 0 and (give_back or figures) then roll(day, minute) end\n"
+    "if give_back then day_sub(tonumber(ARGV[5]), 1) end\n"
     "if outcome == 2 then\n"
     "  local ra = tonumber(ARGV[7])\n"
     "  if ra <= 0 then ra = win_us end\n"
@@ -248,7 +258,7 @@ static const char *const s_done_parts[] = {LUA_COMMON,
     "  end\n"
     "end\n"
     "local dmax, drem = tonumber(ARGV[17]), tonumber(ARGV[18])\n"
-    "if day_max > 0 and ARGV[16] == '1' and dmax > 0 then\n"
+    "if figures then\n"
     "  redis.call('HSET', day, 'pmax', s(dmax), 'synced', '1', 'probe_at', s(now))\n"
     "  if drem < 0 then drem = 0 end\n"
     "  local used = tonumber(redis.call('HGET', day, 'used')) or 0\n"
@@ -349,6 +359,7 @@ typedef struct rr {
     int64_t gen;           /* generation of the shared state last seen (0: none yet) */
     int64_t day_unmerged;  /* sent through the fallback, not yet in the shared daily count */
     int64_t offset_us;     /* Redis clock minus monotonic clock, as last seen */
+    int64_t ttl_due;       /* monotonic: the next acquire refreshes the expiry of the long-lived keys */
     clog_t log[NBUCKETS];
     int64_t inflight[NBUCKETS];    /* tickets held in Redis (window buckets) */
     int64_t fb_inflight[NBUCKETS]; /* tickets held in the fallback */
@@ -649,7 +660,8 @@ typedef struct answer {
 } answer_t;
 
 /* The acquire script for the ticket's bucket and lane, with id as the slot's member (no lock held). */
-static ucrm_err_t ask(rr_t *m, int b, int lane, const char *id, int64_t seen, answer_t *a, ucrm_error_t **errp) {
+static ucrm_err_t ask(rr_t *m, int b, int lane, const char *id, int64_t seen, bool ttl, answer_t *a,
+                      ucrm_error_t **errp) {
     char v[10][24];
     snprintf(v[0], sizeof v[0], "%d", b);
     snprintf(v[1], sizeof v[1], "%lld", (long long)win_max(m, b));
@@ -661,11 +673,11 @@ static ucrm_err_t ask(rr_t *m, int b, int lane, const char *id, int64_t seen, an
     snprintf(v[7], sizeof v[7], "%lld", (long long)m->s.daily_recheck_ms * 1000);
     snprintf(v[8], sizeof v[8], "%lld", (long long)m->s.concurrency);
     snprintf(v[9], sizeof v[9], "%lld", (long long)seen);
-    const char *argv[17] = {m->keys[K_META], m->keys[b ? K_W1 : K_W0], m->keys[K_DAY], m->keys[K_CONC],
+    const char *argv[18] = {m->keys[K_META], m->keys[b ? K_W1 : K_W0], m->keys[K_DAY], m->keys[K_CONC],
                             id, v[0], lane == LANE_HIGH ? "1" : "0", v[1], v[2], v[3], v[4], v[5], v[6],
-                            m->s.daily_explicit ? "1" : "0", v[7], v[8], v[9]};
+                            m->s.daily_explicit ? "1" : "0", v[7], v[8], v[9], ttl ? "1" : "0"};
     struct redisReply *rep = NULL;
-    ucrm_err_t rc = ucrm_redis__eval(m->r, &s_acquire, 4, 17, argv, NULL, &rep, errp);
+    ucrm_err_t rc = ucrm_redis__eval(m->r, &s_acquire, 4, 18, argv, NULL, &rep, errp);
     if (rc < 0)
         return rc;
     int64_t *f[6] = {&a->status, &a->value, &a->minute, &a->view, &a->now, &a->gen};
@@ -700,9 +712,12 @@ static next_t head_turn(acq_t *x, int64_t *wake, ucrm_err_t *rc) {
     snprintf(id, sizeof id, "%s:%llu", m->nonce, (unsigned long long)rid);
     answer_t a = {0};
     ucrm_error_t *err = NULL;
-    int64_t seen = m->gen;
+    int64_t seen = m->gen, t0 = ucrm__mono_us();
+    bool ttl = t0 >= m->ttl_due;
+    if (ttl)
+        m->ttl_due = t0 + INT64_C(60000000);
     pthread_mutex_unlock(&m->lock);
-    ucrm_err_t src = ask(m, x->b, x->lane, id, seen, &a, &err);
+    ucrm_err_t src = ask(m, x->b, x->lane, id, seen, ttl, &a, &err);
     pthread_mutex_lock(&m->lock);
     int64_t now = ucrm__mono_us();
     if (src < 0) {
