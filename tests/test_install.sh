@@ -42,6 +42,13 @@ check "pkg-config --modversion unicrm is $ver" test "$(pkg-config --modversion u
 check "pkg-config --cflags points at the prefix" sh -c "pkg-config --cflags unicrm | grep -q -- '-I$prefix/include'"
 check "Requires.private names libcurl libcjson libssl libcrypto" \
     sh -c "pkg-config --print-requires-private unicrm | tr '\n' ' ' | grep -q 'libcurl.*libcjson.*libssl.*libcrypto'"
+if "$prefix/bin/ucrm" --version 2>/dev/null | grep -q '^features:.* redis'; then
+    check "Requires.private names hiredis (the Redis backend is built in)" \
+        sh -c "pkg-config --print-requires-private unicrm | grep -qx hiredis"
+else
+    check "Requires.private does not name hiredis (no Redis backend in this build)" \
+        sh -c "! pkg-config --print-requires-private unicrm | grep -qx hiredis"
+fi
 
 # ------------------------------------------------------------------------------------------------ build out of tree
 cflags=$(pkg-config --cflags unicrm)
