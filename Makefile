@@ -154,7 +154,8 @@ LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
 $(B)/obj/src/redis.o $(B)/obj/src/redis_%.o: ALL_CFLAGS += $(HIREDIS_CFLAGS)
 # Switching the backend on or off must recompile what depends on UCRM_WITH_REDIS: a stamp that changes only then.
 REDIS_STAMP := $(B)/redis.stamp
-$(shell mkdir -p $(B); [ "$$(cat $(REDIS_STAMP) 2>/dev/null)" = "$(HAVE_HIREDIS)" ] || echo "$(HAVE_HIREDIS)" > $(REDIS_STAMP))
+$(shell mkdir -p $(B); [ "$$(cat $(REDIS_STAMP) 2>/dev/null)" = "redis=$(HAVE_HIREDIS)" ] || \
+         echo "redis=$(HAVE_HIREDIS)" > $(REDIS_STAMP))
 $(B)/obj/src/conf.o $(B)/obj/src/version.o $(B)/obj/src/ratelimit.o $(B)/obj/src/auth.o \
   $(B)/obj/src/redis_limiter.o: $(REDIS_STAMP)
 $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/test_redis*.c) tests/bench/redis_bench.c): $(REDIS_STAMP)
