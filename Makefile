@@ -265,7 +265,7 @@ tests check-build: build/deps-test.ok build/deps-static.ok all $(UNINST_PC) $(if
 
 # TESTS=name1,name2 runs a subset; UCRM_TEST_FILTER is passed through for cmocka's own filtering.
 # SANITIZE=thread runs the threaded cases only: those named *__threads_* in the programs listed here.
-TSAN_TESTS  ?= test_ratelimit test_auth test_limits_fake test_redis
+TSAN_TESTS  ?= test_ratelimit test_auth test_limits_fake test_redis test_redis_fake
 TSAN_FILTER ?= *__threads_*
 ifeq ($(FLAVOR),tsan)
   CHECK_ENV = TESTS="$(or $(TESTS),$(TSAN_TESTS))" UCRM_TEST_FILTER="$(or $(UCRM_TEST_FILTER),$(TSAN_FILTER))" \

@@ -14,7 +14,8 @@
  *                 follows the restart, the run recovers; with degrade the calls go on within the degraded share
  *
  * Skipped (exit 77) only when the library has no Redis backend or redis-server is missing. Timing margins are
- * wide: the machine is shared.
+ * wide: the machine is shared. The threaded cases but the 25-second hammer are named *__threads_* (the TSan run
+ * selects them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -460,13 +461,13 @@ static void expiry_run(const char *kind, const char *provider, const char *const
     stop_servers();
 }
 
-static void test_redis_fake__token_expiry_4_processes_hubspot(void **state) {
+static void test_redis_fake__threads_token_expiry_4_processes_hubspot(void **state) {
     (void)state;
     const char *fargs[] = {"--seed", "40", "--hubspot-rate", "100000/1000", NULL};
     expiry_run("oauth", "hubspot", fargs);
 }
 
-static void test_redis_fake__token_expiry_4_processes_salesforce_rotation(void **state) {
+static void test_redis_fake__threads_token_expiry_4_processes_salesforce_rotation(void **state) {
     (void)state;
     /* every refresh returns a new refresh token and invalidates the old one */
     const char *fargs[] = {"--seed", "40", "--token-ttl", "7200", "--salesforce-rotate-refresh", NULL};
@@ -515,7 +516,7 @@ static void outage_run(const char *failure, wres_t *sum, wres_t each[2], long *r
     stop_servers();
 }
 
-static void test_redis_fake__outage_fail_closed(void **state) {
+static void test_redis_fake__threads_outage_fail_closed(void **state) {
     (void)state;
     wres_t sum, each[2];
     long records = 0, r429 = 0;
@@ -534,7 +535,7 @@ static void test_redis_fake__outage_fail_closed(void **state) {
     }
 }
 
-static void test_redis_fake__outage_degrade(void **state) {
+static void test_redis_fake__threads_outage_degrade(void **state) {
     (void)state;
     wres_t sum, each[2];
     long records = 0, r429 = 0;
@@ -564,10 +565,10 @@ int main(void) {
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_redis_fake__token_expiry_4_processes_hubspot, teardown),
-        cmocka_unit_test_teardown(test_redis_fake__token_expiry_4_processes_salesforce_rotation, teardown),
-        cmocka_unit_test_teardown(test_redis_fake__outage_fail_closed, teardown),
-        cmocka_unit_test_teardown(test_redis_fake__outage_degrade, teardown),
+        cmocka_unit_test_teardown(test_redis_fake__threads_token_expiry_4_processes_hubspot, teardown),
+        cmocka_unit_test_teardown(test_redis_fake__threads_token_expiry_4_processes_salesforce_rotation, teardown),
+        cmocka_unit_test_teardown(test_redis_fake__threads_outage_fail_closed, teardown),
+        cmocka_unit_test_teardown(test_redis_fake__threads_outage_degrade, teardown),
         cmocka_unit_test_teardown(test_redis_fake__hammer_4x4_190_per_10s, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
