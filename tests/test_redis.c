@@ -659,7 +659,8 @@ static void test_redis__auth_acl_and_database(void **state) {
     const char *args[] = {"--requirepass", "d3fault-pw", "--user", "worker", "on", ">w0rker-pw", "~ucrm:*",
                           "+evalsha", "+script|load", "+select", "+ping", "+time", "+hget", "+hmget", "+hset", "+hdel",
                           "+hkeys", "+hincrby", "+exists", "+get", "+set", "+del", "+pttl", "+pexpire", "+zadd",
-                          "+zrem", "+zcard", "+zcount", "+zrange", "+zremrangebyscore", NULL};
+                          "+zrem", "+zcard", "+zcount", "+zrange", "+zremrangebyscore", "--user", "weak", "on",
+                          ">w3ak-pw", "~ucrm:*", "+evalsha", "+script|load", "+ping", NULL};
     assert_non_null(g_own = redis_srv_start(args));
     char url[160];
     const char *kv[] = {"redis.url", url, NULL};
@@ -705,6 +706,16 @@ static void test_redis__auth_acl_and_database(void **state) {
     assert_string_equal(tk.refresh_token, "RT");
     ucrm_token__clear(&tk);
     st.ops->destroy(st.impl);
+    /* a user that may run scripts but not the commands in them: Redis's refusal, named */
+    snprintf(url, sizeof url, "redis://weak:w3ak-pw@127.0.0.1:%d", redis_srv_port(g_own));
+    a = inst_new("authdb4", kv);
+    ucrm_rl_ticket_t tw;
+    ucrm_error_t *we = NULL;
+    assert_int_equal(acq(a, &tw, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 0, NULL, &we), UCRM_ERR_TRANSPORT);
+    assert_non_null(strstr(ucrm_error_message(we), "refused the rate-limit acquire script"));
+    assert_non_null(strstr(ucrm_error_message(we), "can't run this command")); /* Redis's words, passed on */
+    ucrm_error_destroy(we);
+    inst_free(a);
     snprintf(url, sizeof url, "redis://worker:not-the-password@127.0.0.1:%d", redis_srv_port(g_own));
     a = inst_new("authdb3", kv);
     ucrm_rl_ticket_t t;

@@ -25,7 +25,7 @@ struct redis_srv {
     int port;
     char url[64];
     char dir[64];
-    char *extra[32];
+    char *extra[64];
     int nextra;
 };
 
@@ -198,10 +198,10 @@ static int spawn(redis_srv_t *s) {
     char port[16], log[96];
     snprintf(port, sizeof port, "%d", s->port);
     snprintf(log, sizeof log, "%s/redis.log", s->dir);
-    const char *argv[64] = {server_bin(), "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    const char *argv[96] = {server_bin(), "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                             "--daemonize", "no", "--dir", s->dir, "--logfile", log};
     int n = 15;
-    for (int i = 0; i < s->nextra && n < 63; i++)
+    for (int i = 0; i < s->nextra && n < 95; i++)
         argv[n++] = s->extra[i];
     argv[n] = NULL;
     pid_t pid = fork();
@@ -243,7 +243,7 @@ redis_srv_t *redis_srv_start(const char *const *extra) {
         free(s);
         return NULL;
     }
-    for (int i = 0; extra && extra[i] && s->nextra < 32; i++)
+    for (int i = 0; extra && extra[i] && s->nextra < 64; i++)
         s->extra[s->nextra++] = strdup(extra[i]);
     for (int attempt = 0; attempt < 5; attempt++) {
         s->port = free_port();

@@ -19,8 +19,8 @@ typedef struct redis_srv redis_srv_t;
 /* The Redis backend is built in (ucrm_features()) and redis-server can be run; else *why says what is missing. */
 bool redis_srv_available(const char **why);
 
-/* Starts redis-server (arguments after the defaults; NULL-terminated array or NULL); NULL (after printing why)
- * when it cannot start. */
+/* Starts redis-server (arguments after the defaults, at most 64; NULL-terminated array or NULL); NULL (after
+ * printing why) when it cannot start. */
 redis_srv_t *redis_srv_start(const char *const *extra);
 int redis_srv_port(const redis_srv_t *s);
 int redis_srv_pid(const redis_srv_t *s); /* the server's process (0 while it is not running) */
