@@ -31,6 +31,14 @@ static ucrm_err_t check_client_object(ucrm_client_t *c, ucrm_object_t object, co
     return UCRM_OK;
 }
 
+/* A write's record, then its client and object. */
+static ucrm_err_t check_client_record(ucrm_client_t *c, const ucrm_record_t *rec, const char *fn,
+                                      ucrm_error_t **errp) {
+    if (!rec)
+        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "%s: record is NULL", fn);
+    return check_client_object(c, rec->object, fn, errp);
+}
+
 /* Runs one adapter operation with timing and stats. */
 #define RUN(call, expr)                                                                                        \
     do {                                                                                                       \
@@ -60,9 +68,7 @@ UCRM_API ucrm_err_t ucrm_get(ucrm_client_t *c, ucrm_object_t object, const char 
 UCRM_API ucrm_err_t ucrm_create(ucrm_client_t *c, ucrm_record_t *rec, const ucrm_reqopts_t *opts,
                                 ucrm_error_t **errp) {
     ucrm_err_t rc;
-    if (!rec)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_create: record is NULL");
-    if ((rc = check_client_object(c, rec->object, "ucrm_create", errp)) < 0)
+    if ((rc = check_client_record(c, rec, "ucrm_create", errp)) < 0)
         return rc;
     if (rec->id)
         return ucrm__fail(errp, UCRM_ERR_INVALID_ARG,
@@ -78,9 +84,7 @@ UCRM_API ucrm_err_t ucrm_create(ucrm_client_t *c, ucrm_record_t *rec, const ucrm
 UCRM_API ucrm_err_t ucrm_update(ucrm_client_t *c, ucrm_record_t *rec, const ucrm_reqopts_t *opts,
                                 ucrm_error_t **errp) {
     ucrm_err_t rc;
-    if (!rec)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_update: record is NULL");
-    if ((rc = check_client_object(c, rec->object, "ucrm_update", errp)) < 0)
+    if ((rc = check_client_record(c, rec, "ucrm_update", errp)) < 0)
         return rc;
     if (!rec->id)
         return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_update: the record has no id");
@@ -121,9 +125,7 @@ const char *ucrm__upsert_key(const ucrm_client_t *c, ucrm_object_t object, const
 UCRM_API ucrm_err_t ucrm_upsert(ucrm_client_t *c, ucrm_record_t *rec, const char *key_field,
                                 const ucrm_reqopts_t *opts, ucrm_error_t **errp) {
     ucrm_err_t rc;
-    if (!rec)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_upsert: record is NULL");
-    if ((rc = check_client_object(c, rec->object, "ucrm_upsert", errp)) < 0)
+    if ((rc = check_client_record(c, rec, "ucrm_upsert", errp)) < 0)
         return rc;
     const char *key = ucrm__upsert_key(c, rec->object, key_field);
     if (!key)
