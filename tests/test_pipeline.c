@@ -573,13 +573,32 @@ static void test_pipeline__argument_checks(void **state) {
     assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, longid, NULL, &r, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_create(f->c, NULL, NULL, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_update(f->c, NULL, NULL, NULL), UCRM_ERR_INVALID_ARG);
+    assert_int_equal(ucrm_upsert(f->c, NULL, "email", NULL, &e), UCRM_ERR_INVALID_ARG);
+    assert_string_equal(ucrm_error_message(e), "ucrm_upsert: record is NULL");
+    ucrm_error_destroy(e);
     assert_int_equal(ucrm_delete(f->c, UCRM_OBJECT_DEAL, "", NULL, NULL), UCRM_ERR_INVALID_ARG);
+    assert_int_equal(ucrm_delete(NULL, UCRM_OBJECT_DEAL, "1", NULL, NULL), UCRM_ERR_INVALID_ARG);
+    assert_int_equal(ucrm_delete(f->c, (ucrm_object_t)-1, "1", NULL, NULL), UCRM_ERR_INVALID_ARG);
     r = new_contact("x@example.com");
+    e = NULL;
+    assert_int_equal(ucrm_create(NULL, r, NULL, &e), UCRM_ERR_INVALID_ARG);
+    assert_string_equal(ucrm_error_message(e), "ucrm_create: client is NULL");
+    ucrm_error_destroy(e);
+    assert_int_equal(ucrm_update(NULL, r, NULL, NULL), UCRM_ERR_INVALID_ARG);
+    assert_int_equal(ucrm_upsert(NULL, r, "email", NULL, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_update(f->c, r, NULL, NULL), UCRM_ERR_INVALID_ARG); /* no id */
     ucrm_record_set_id(r, "5");
     assert_int_equal(ucrm_create(f->c, r, NULL, NULL), UCRM_ERR_INVALID_ARG); /* has an id */
     assert_int_equal(ucrm_upsert(f->c, r, "first_name", NULL, NULL), UCRM_ERR_INVALID_ARG); /* no value */
     assert_int_equal(ucrm_upsert(f->c, r, "bogus", NULL, NULL), UCRM_ERR_INVALID_FIELD);
+    ucrm_record_destroy(r);
+    /* no key given and none configured for deals */
+    assert_int_equal(ucrm_record_new(&r, UCRM_OBJECT_DEAL), UCRM_OK);
+    assert_int_equal(ucrm_record_set_string(r, "name", "D"), UCRM_OK);
+    e = NULL;
+    assert_int_equal(ucrm_upsert(f->c, r, NULL, NULL, &e), UCRM_ERR_INVALID_ARG);
+    assert_non_null(strstr(ucrm_error_message(e), "upsert.deal.key is not configured"));
+    ucrm_error_destroy(e);
     ucrm_record_destroy(r);
     assert_int_equal(script_requests(f->s), 0);
 }
