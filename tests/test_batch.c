@@ -167,6 +167,13 @@ static void test_batch__update_delete_upsert_shapes(void **state) {
     assert_int_equal(ucrm_batch_run(f->c, b, NULL, &e), UCRM_ERR_INVALID_ARG); /* item without custom.ext_id */
     assert_non_null(strstr(ucrm_error_message(e), "custom.ext_id"));
     ucrm_error_destroy(e);
+    assert_int_equal(ucrm_batch_result(b, 0, NULL, NULL), UCRM_ERR_STATE); /* refused: it has not run */
+    assert_int_equal(ucrm_batch_set_key_field(b, "email"), UCRM_OK);       /* fixed, it runs */
+    script_expect(f->s, "POST", "/objects/contact/batch/upsert", "*", 200, NULL, "{\"results\":[{\"id\":\"8\"}]}");
+    assert_int_equal(ucrm_batch_run(f->c, b, NULL, NULL), UCRM_OK);
+    const char *id = NULL;
+    assert_int_equal(ucrm_batch_result(b, 0, &id, NULL), UCRM_OK);
+    assert_string_equal(id, "8");
     ucrm_batch_destroy(b);
     ucrm_record_destroy(r);
     ucrm_record_destroy(deal);
