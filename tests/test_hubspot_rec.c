@@ -593,6 +593,13 @@ static void test_hubspot_rec__error_mapping(void **state) {
          NULL, 1, 0},
         {503, NULL, "", UCRM_ERR_PROVIDER, NULL, NULL, NULL, NULL, 1, 0},
         {405, NULL, "[1,2]", UCRM_ERR_PROVIDER, NULL, NULL, NULL, NULL, 0, 0},
+        /* answers that are not HubSpot errors (a proxy's page, no body, no category) map by status */
+        {401, "Content-Type: text/html", "<html>Unauthorized</html>", UCRM_ERR_AUTH, NULL, NULL, NULL, NULL, 0, 0},
+        {403, NULL, "", UCRM_ERR_FORBIDDEN, NULL, NULL, NULL, NULL, 0, 0},
+        {404, "Content-Type: text/html", "<html>Not Found</html>", UCRM_ERR_NOT_FOUND, NULL, NULL, NULL, NULL, 0, 0},
+        {409, NULL, "", UCRM_ERR_CONFLICT, NULL, NULL, NULL, NULL, 0, 0},
+        {400, NULL, "{\"status\":\"error\",\"message\":\"Invalid input JSON\"}", UCRM_ERR_VALIDATION, NULL, NULL,
+         NULL, NULL, 0, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         expect_error(&cases[i]);

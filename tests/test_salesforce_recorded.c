@@ -492,6 +492,10 @@ static void test_salesforce_recorded__error_mapping(void **state) {
         {400, "not json at all", 1, UCRM_ERR_VALIDATION, false, NULL, NULL, NULL, "not json at all"},
         {400, "[]", 1, UCRM_ERR_VALIDATION, false, NULL, NULL, NULL, "(no message)"},
         {405, "", 1, UCRM_ERR_PROVIDER, false, NULL, NULL, NULL, NULL},
+        /* answers that are not Salesforce errors (a proxy's page, no body) map by status */
+        {404, "<html><body>Not Found</body></html>", 1, UCRM_ERR_NOT_FOUND, false, NULL, NULL, NULL, "Not Found"},
+        {403, "", 1, UCRM_ERR_FORBIDDEN, false, NULL, NULL, NULL, NULL},
+        {409, "", 1, UCRM_ERR_CONFLICT, false, NULL, NULL, NULL, NULL},
     };
     ucrm_error_t *e = NULL;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
