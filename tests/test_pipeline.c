@@ -583,6 +583,7 @@ static void test_pipeline__argument_checks(void **state) {
     e = NULL;
     assert_int_equal(ucrm_create(NULL, r, NULL, &e), UCRM_ERR_INVALID_ARG);
     assert_string_equal(ucrm_error_message(e), "ucrm_create: client is NULL");
+    assert_int_equal(ucrm_error_write_state(e), UCRM_WRITE_NOT_APPLIED);
     ucrm_error_destroy(e);
     assert_int_equal(ucrm_update(NULL, r, NULL, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_upsert(NULL, r, "email", NULL, NULL), UCRM_ERR_INVALID_ARG);
@@ -598,6 +599,7 @@ static void test_pipeline__argument_checks(void **state) {
     e = NULL;
     assert_int_equal(ucrm_upsert(f->c, r, NULL, NULL, &e), UCRM_ERR_INVALID_ARG);
     assert_non_null(strstr(ucrm_error_message(e), "upsert.deal.key is not configured"));
+    assert_int_equal(ucrm_error_write_state(e), UCRM_WRITE_NOT_APPLIED); /* refused before sending */
     ucrm_error_destroy(e);
     ucrm_record_destroy(r);
     assert_int_equal(script_requests(f->s), 0);
