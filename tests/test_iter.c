@@ -224,6 +224,16 @@ static void test_iter__search_and_argument_checks(void **state) {
     assert_int_equal(ucrm_list(f->c, (ucrm_object_t)0, NULL, &it, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_list(NULL, UCRM_OBJECT_CONTACT, NULL, &it, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_iter_next(NULL, NULL, NULL), UCRM_ERR_INVALID_ARG);
+    assert_int_equal(ucrm_search(f->c, (ucrm_object_t)9, "email", "x", NULL, &it, &e), UCRM_ERR_INVALID_ARG);
+    assert_non_null(strstr(ucrm_error_message(e), "unknown object"));
+    ucrm_error_destroy(e);
+    assert_int_equal(ucrm_search(NULL, UCRM_OBJECT_CONTACT, "email", "x", NULL, &it, NULL), UCRM_ERR_INVALID_ARG);
+    ucrm_records_t *page = NULL;
+    assert_int_equal(ucrm_iter_next_page(NULL, &page, NULL), UCRM_ERR_INVALID_ARG);
+    int64_t total = 0;
+    assert_int_equal(ucrm_iter_total(NULL, &total), UCRM_ERR_INVALID_ARG);
+    assert_null(ucrm_records_get(NULL, 0));
+    assert_null(ucrm_records_take(NULL, 0));
     assert_null(ucrm_iter_cursor(NULL));
     ucrm_iter_destroy(NULL);
     ucrm_records_destroy(NULL);

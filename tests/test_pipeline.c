@@ -453,6 +453,9 @@ static void test_pipeline__passthrough_bad_arguments(void **state) {
     assert_int_equal(ucrm_passthrough(f->c, "GET", "/a b", NULL, 0, NULL, &resp, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_passthrough(f->c, "GET", "/a\r\nX: y", NULL, 0, NULL, &resp, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_passthrough(f->c, "POST", "/a", NULL, 5, NULL, &resp, NULL), UCRM_ERR_INVALID_ARG);
+    /* the length is refused before the body is read */
+    assert_int_equal(ucrm_passthrough(f->c, "POST", "/a", "{}", (size_t)64 * 1024 * 1024 + 1, NULL, &resp, NULL),
+                     UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_passthrough(NULL, "GET", "/a", NULL, 0, NULL, &resp, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_passthrough(f->c, "GET", "/a", NULL, 0, NULL, NULL, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(script_requests(f->s), 0);
