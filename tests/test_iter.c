@@ -224,6 +224,7 @@ static void test_iter__search_and_argument_checks(void **state) {
     assert_int_equal(ucrm_list(f->c, (ucrm_object_t)0, NULL, &it, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_list(NULL, UCRM_OBJECT_CONTACT, NULL, &it, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_iter_next(NULL, NULL, NULL), UCRM_ERR_INVALID_ARG);
+    e = NULL;
     assert_int_equal(ucrm_search(f->c, (ucrm_object_t)9, "email", "x", NULL, &it, &e), UCRM_ERR_INVALID_ARG);
     assert_non_null(strstr(ucrm_error_message(e), "unknown object"));
     ucrm_error_destroy(e);

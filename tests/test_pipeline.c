@@ -566,6 +566,7 @@ static void test_pipeline__argument_checks(void **state) {
     assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, "", NULL, &r, &e), UCRM_ERR_INVALID_ARG);
     assert_non_null(strstr(ucrm_error_message(e), "empty"));
     ucrm_error_destroy(e);
+    e = NULL;
     assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, NULL, NULL, &r, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, "a\nb", NULL, &r, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, "\xff", NULL, &r, NULL), UCRM_ERR_INVALID_ARG);
