@@ -4,7 +4,7 @@
 #   make check            every test (unit, local fake, adapters, bindings, install); SANITIZE=1 for ASan+UBSan,
 #                         SANITIZE=thread for TSan (threaded tests only)
 #   make demo             the sync demo against the bundled local fake
-#   make bench            benchmarks (figures, never pass/fail)
+#   make bench            benchmarks: a table of figures against their targets (QUICK=1: a smoke run of seconds)
 #   make install          PREFIX, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, BINDIR, MANDIR, DESTDIR are honoured
 #   make uninstall        removes what install put there (same variables)
 #   make docs             regenerates docs/CONFIGURATION.md and the man pages from the code
@@ -211,6 +211,10 @@ HELPER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(HELPER_SRC))
 TEST_SRC   := $(sort $(wildcard tests/test_*.c))
 TEST_BIN   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 TEST_SH    := $(sort $(wildcard tests/test_*.sh))
+# the benchmark programs (section "demo, bench"), built by check-build too
+BENCH_SRC    := $(filter-out tests/bench/bench.c,$(sort $(wildcard tests/bench/*.c)))
+BENCH_BIN    := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+BENCH_LIBOBJ := $(B)/obj/tests/bench/bench.o $(B)/obj/tests/helpers/fake.o $(B)/obj/tests/helpers/script.o
 
 $(B)/tests/%: $(B)/obj/tests/%.o $(HELPER_OBJ) $(STATIC)
 	@mkdir -p $(@D)
@@ -218,7 +222,7 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(HELPER_OBJ) $(STATIC)
 
 .PHONY: tests check check-build
 tests check-build: build/deps-test.ok build/deps-static.ok all $(UNINST_PC) $(if $(FAKE_SRC),$(FAKE_BIN)) $(TEST_BIN) \
-                   $(DEMO_BIN) headertest check-symbols
+                   $(DEMO_BIN) $(BENCH_BIN) headertest check-symbols
 
 # TESTS=name1,name2 runs a subset; UCRM_TEST_FILTER is passed through for cmocka's own filtering.
 # SANITIZE=thread runs the threaded cases only: those named *__threads_* in the programs listed here.
@@ -289,12 +293,33 @@ $(B)/tools/gen-confdoc: tests/tools/gen-confdoc.c tests/helpers/confdoc.c tests/
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ tests/tools/gen-confdoc.c tests/helpers/confdoc.c $(STATIC) $(LIB_LIBS)
 
 # ---------------------------------------------------------------------------------------------------- demo, bench
-.PHONY: demo bench
+.PHONY: demo bench bench-build
 demo: $(FAKE_BIN) $(DEMO_BIN)
 	@sh examples/run_demo.sh $(FAKE_BIN) $(DEMO_BIN) $(DEMO_ARGS)
 
-bench:
-	@echo "make bench: benchmarks are coming soon."
+# Benchmark programs: every tests/bench/<name>.c but bench.c has a main() and is linked with bench.c (shared
+# helpers), the fake helpers and the static library. `make bench` builds them optimised (CFLAGS, never
+# sanitizers), starts the fakes it needs and prints the table of figures (tests/bench/run-bench); QUICK=1 is a
+# smoke run of a few seconds. make check builds them too (and runs QUICK=1 in tests/test_bench_smoke.sh).
+$(B)/bench/%: $(B)/obj/tests/bench/%.o $(BENCH_LIBOBJ) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BENCH_LIBOBJ) $(STATIC) $(LIB_LIBS) -lm
+
+build/deps-bench.ok: tests/tools/ensure-deps
+	@mkdir -p build
+	@sh tests/tools/ensure-deps build test bench
+	@touch $@
+
+bench-build: build/deps-test.ok all $(FAKE_BIN) $(BENCH_BIN)
+
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+  ifneq ($(FLAVOR),plain)
+    $(error make bench measures the optimised build: run it without SANITIZE)
+  endif
+endif
+bench: build/deps-bench.ok bench-build
+	@BENCH_QUICK=$(QUICK) BENCH_COMMAND="make bench$(if $(QUICK), QUICK=$(QUICK))" BENCH_DIR=$(B)/bench \
+	  UCRM_FAKE_BIN=$(FAKE_BIN) BENCH_CC="$(CC)" BENCH_CFLAGS="$(CFLAGS)" bash tests/bench/run-bench
 
 # ---------------------------------------------------------------------------------------------------- install
 # The .pc files carry the final paths (never DESTDIR). A libdir/includedir under the prefix is written relative

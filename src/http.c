@@ -17,24 +17,28 @@
 
 /* ---------------------------------------------------------------------------------------------- headers */
 
+/* A header is one allocation: name, NUL, value, NUL (value points into it); a response's dozen or so headers fit
+ * in the first array (16), so that reading a response costs one allocation per header and one for the array. */
 bool ucrm_hdrs__add_n(ucrm_hdrs_t *h, const char *name, size_t nlen, const char *value, size_t vlen) {
     if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 8;
+        size_t cap = h->cap ? h->cap * 2 : 16;
         ucrm_hdr_t *v = ucrm__realloc(h->v, cap * sizeof *v);
         if (!v)
             return false;
         h->v = v;
         h->cap = cap;
     }
-    char *n = ucrm__strndup(name, nlen);
-    char *val = ucrm__strndup(value, vlen);
-    if (!n || !val) {
-        ucrm__free(n);
-        ucrm__free(val);
+    if (nlen > SIZE_MAX / 2 - 2 || vlen > SIZE_MAX / 2)
         return false;
-    }
+    char *n = ucrm__malloc(nlen + vlen + 2);
+    if (!n)
+        return false;
+    memcpy(n, name, nlen);
+    n[nlen] = '\0';
+    memcpy(n + nlen + 1, value, vlen);
+    n[nlen + 1 + vlen] = '\0';
     h->v[h->n].name = n;
-    h->v[h->n].value = val;
+    h->v[h->n].value = n + nlen + 1;
     h->n++;
     return true;
 }
@@ -54,10 +58,8 @@ static void hdrs_clear(ucrm_hdrs_t *h) {
     for (size_t i = 0; i < h->n; i++) {
         /* Request headers carry the bearer token: wipe credentials before the memory goes back. */
         if (strcasecmp(h->v[i].name, "Authorization") == 0)
-            ucrm__free_secret(h->v[i].value);
-        else
-            ucrm__free(h->v[i].value);
-        ucrm__free(h->v[i].name);
+            OPENSSL_cleanse(h->v[i].value, strlen(h->v[i].value));
+        ucrm__free(h->v[i].name); /* the value is in the same block */
     }
     h->n = 0;
 }
@@ -206,6 +208,9 @@ int64_t ucrm_http__connections(const ucrm_http_t *h) {
     return n;
 }
 
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp);
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp);
+
 static CURL *checkout(ucrm_http_t *h) {
     CURL *c = NULL;
     pthread_mutex_lock(&h->lock);
@@ -230,7 +235,21 @@ static CURL *checkout(ucrm_http_t *h) {
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_MAXCONNECTS, 2L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     return c;
+}
+
+/* The schemes a handle may use: https only, or http too (towards loopback hosts), set only when it changes (libcurl
+ * parses the list each time it is set); CURLOPT_PRIVATE remembers the handle's current setting. */
+static void set_protocols(CURL *c, bool https) {
+    char *cur = NULL;
+    curl_easy_getinfo(c, CURLINFO_PRIVATE, &cur);
+    const char *want = https ? "https" : "http,https";
+    if (cur != want) {
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, want);
+        curl_easy_setopt(c, CURLOPT_PRIVATE, want);
+    }
 }
 
 /* Returns a handle to the pool (or frees it when the pool is full); c may be NULL to only count. */
@@ -248,6 +267,26 @@ static void checkin(ucrm_http_t *h, CURL *c, int64_t new_conns) {
 
 /* ---------------------------------------------------------------------------------------------- one request */
 
+/* Appends "Name: value" to a libcurl header list (which copies it); the line is wiped afterwards, since it may
+ * hold the bearer token. A stack buffer serves the usual short lines. */
+static struct curl_slist *append_header(struct curl_slist *hl, const ucrm_hdr_t *h) {
+    char small[512];
+    size_t nl = strlen(h->name), vl = strlen(h->value), len = nl + 2 + vl;
+    char *line = len < sizeof small ? small : len < SIZE_MAX ? ucrm__malloc(len + 1) : NULL;
+    if (!line)
+        return NULL;
+    memcpy(line, h->name, nl);
+    line[nl] = ':';
+    line[nl + 1] = ' ';
+    memcpy(line + nl + 2, h->value, vl);
+    line[len] = '\0';
+    struct curl_slist *r = curl_slist_append(hl, line);
+    OPENSSL_cleanse(line, len);
+    if (line != small)
+        ucrm__free(line);
+    return r;
+}
+
 typedef struct xfer {
     ucrm_resp_t *resp;
     bool too_big;
@@ -263,14 +302,13 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp) {
     return ucrm_buf__append(&x->resp->body, data, n) ? n : 0;
 }
 
-/* Server-Timing: app;dur=1.234 (milliseconds) */
-static void parse_server_timing(ucrm_resp_t *r, const char *v) {
-    const char *d = strstr(v, "dur=");
+/* Server-Timing: app;dur=1.234 (milliseconds): the first metric's duration, in microseconds; 0 without one. */
+int64_t ucrm_http__server_timing_us(const char *v) {
+    const char *d = v ? strstr(v, "dur=") : NULL;
     if (!d)
-        return;
+        return 0;
     double ms = strtod(d + 4, NULL);
-    if (ms > 0 && ms < 1e9)
-        r->server_time_us = (int64_t)(ms * 1000.0);
+    return ms > 0 && ms < 1e9 ? (int64_t)(ms * 1000.0) : 0;
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
@@ -293,7 +331,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
     if (!ucrm_hdrs__add_n(&x->resp->headers, data, nlen, v, (size_t)(data + len - v)))
         return 0;
     if (nlen == 13 && strncasecmp(data, "Server-Timing", 13) == 0)
-        parse_server_timing(x->resp, x->resp->headers.v[x->resp->headers.n - 1].value);
+        x->resp->server_time_us = ucrm_http__server_timing_us(x->resp->headers.v[x->resp->headers.n - 1].value);
     return n;
 }
 
@@ -377,18 +415,14 @@ ucrm_err_t ucrm_http__send(ucrm_http_t *h, const ucrm_http_request_t *req, ucrm_
     struct curl_slist *hl = NULL;
     bool oom = false;
     for (size_t i = 0; req->headers && i < req->headers->n && !oom; i++) {
-        ucrm_buf_t line = UCRM_BUF_INIT;
-        ucrm_buf__printf(&line, "%s: %s", req->headers->v[i].name, req->headers->v[i].value);
-        struct curl_slist *nl = line.oom ? NULL : curl_slist_append(hl, line.ptr);
-        if (line.ptr)
-            OPENSSL_cleanse(line.ptr, line.cap); /* may hold the bearer token */
-        ucrm_buf__free(&line);
+        struct curl_slist *nl = append_header(hl, &req->headers->v[i]);
         if (!nl)
             oom = true;
         else
             hl = nl;
     }
-    struct curl_slist *nl = oom ? NULL : curl_slist_append(hl, "Expect:"); /* no 100-continue round trip */
+    /* no 100-continue round trip for a body (a request without one never sends Expect) */
+    struct curl_slist *nl = oom ? NULL : req->body_len ? curl_slist_append(hl, "Expect:") : hl;
     if (!nl) {
         slist_free_wiped(hl);
         checkin(h, c, 0);
@@ -398,12 +432,10 @@ ucrm_err_t ucrm_http__send(ucrm_http_t *h, const ucrm_http_request_t *req, ucrm_
     hl = nl;
 
     curl_easy_setopt(c, CURLOPT_URL, req->url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, https ? "https" : "http,https");
+    set_protocols(c, https);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(req->timeout_ms > 0 ? req->timeout_ms : 30000));
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,

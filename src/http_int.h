@@ -68,6 +68,9 @@ void ucrm_http__destroy(ucrm_http_t *h);
  * resp->status set, or the failure code with resp->failure/sent/failure_msg set. Refuses http:// URLs whose
  * host is not loopback (UCRM_ERR_TRANSPORT, NOT_SENT). */
 ucrm_err_t ucrm_http__send(ucrm_http_t *h, const ucrm_http_request_t *req, ucrm_resp_t *resp);
+/* The server's own time from a Server-Timing header value ("app;dur=1.234": the first metric's duration, ms),
+ * in microseconds; 0 when value is NULL or has no usable duration. */
+int64_t ucrm_http__server_timing_us(const char *value);
 /* Connections opened so far (to show keep-alive works). */
 int64_t ucrm_http__connections(const ucrm_http_t *h);
 

@@ -23,6 +23,7 @@ struct ucrm_request_info_s {
     int64_t elapsed_us;
     int64_t wait_us;
     ucrm_err_t err;
+    int64_t server_us;
 };
 
 UCRM_API const char *ucrm_request_info_method(const ucrm_request_info_t *i) { return i ? i->method : ""; }
@@ -33,6 +34,7 @@ UCRM_API int ucrm_request_info_attempt(const ucrm_request_info_t *i) { return i 
 UCRM_API int64_t ucrm_request_info_elapsed_us(const ucrm_request_info_t *i) { return i ? i->elapsed_us : 0; }
 UCRM_API int64_t ucrm_request_info_limiter_wait_us(const ucrm_request_info_t *i) { return i ? i->wait_us : 0; }
 UCRM_API ucrm_err_t ucrm_request_info_error(const ucrm_request_info_t *i) { return i ? i->err : UCRM_OK; }
+UCRM_API int64_t ucrm_request_info_server_time_us(const ucrm_request_info_t *i) { return i ? i->server_us : 0; }
 
 void ucrm_req__init(ucrm_req_t *req, const char *method, ucrm_retry_class_t retry) {
     memset(req, 0, sizeof *req);
@@ -84,7 +86,7 @@ static void observe(ucrm_call_t *call, const ucrm_req_t *req, const char *path, 
     ucrm_stats__attempt(c->stats, call->op, resp->status, err, resp->elapsed_us, wait_us, rate_limited);
     if (c->conf->observer_cb) {
         ucrm_request_info_t info = {req->method, path, call->op, resp->status, attempt, resp->elapsed_us,
-                                    wait_us, err};
+                                    wait_us, err, resp->server_time_us};
         c->conf->observer_cb(&info, c->conf->observer_opaque);
     }
     if (c->log_level >= UCRM_LOG_DEBUG)
@@ -135,6 +137,8 @@ static ucrm_err_t send(ucrm_client_t *c, const ucrm_http_request_t *hr, ucrm_res
         int64_t t0 = ucrm__mono_us();
         ucrm_err_t rc = c->transport.send(c->transport.opaque, hr, resp);
         resp->elapsed_us = ucrm__mono_us() - t0;
+        if (rc == UCRM_OK)
+            resp->server_time_us = ucrm_http__server_timing_us(ucrm_resp__header(resp, "Server-Timing"));
         if (rc == UCRM_OK && resp->status == 0) {
             resp->failure = UCRM_ERR_TRANSPORT;
             resp->sent = UCRM_HTTP_MAYBE_SENT;

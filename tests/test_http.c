@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "helpers/fake.h"
 #include "helpers/miniserver.h"
 #include "helpers/testprov.h"
 #include <unicrm/unicrm.h>
@@ -100,6 +101,26 @@ static void test_http__request_headers_and_body(void **state) {
     assert_string_equal(mini_last_body(f->m), "{\"a\":1}");
 }
 
+/* A header line longer than the transport's stack buffer (a long bearer token) goes out whole; a GET carries no
+ * Expect header. */
+static void test_http__long_header_line_is_sent_whole(void **state) {
+    fx_t *f = *state;
+    char tok[1500];
+    for (size_t i = 0; i < sizeof tok - 1; i++)
+        tok[i] = (char)('a' + i % 26);
+    tok[sizeof tok - 1] = '\0';
+    const char *extra[] = {"auth.access.token", tok, NULL};
+    make_client(f, base(f), extra);
+    ucrm_response_t *r = NULL;
+    assert_int_equal(ucrm_passthrough(f->c, "GET", "/things/1", NULL, 0, NULL, &r, NULL), UCRM_OK);
+    ucrm_response_destroy(r);
+    const char *head = mini_last_head(f->m);
+    char want[1600];
+    snprintf(want, sizeof want, "Authorization: Bearer %s\r\n", tok);
+    assert_non_null(strstr(head, want));
+    assert_null(strstr(head, "Expect:"));
+}
+
 static void test_http__timeout_is_reported_and_get_retried(void **state) {
     fx_t *f = *state;
     const char *extra[] = {"http.timeout.ms", "150", "retry.max", "1", NULL};
@@ -177,16 +198,69 @@ static void test_http__plain_http_only_for_loopback(void **state) {
                      UCRM_ERR_INVALID_ARG);
 }
 
+typedef struct timing {
+    int n;
+    int64_t server_us, elapsed_us;
+} timing_t;
+
+static void on_timing(const ucrm_request_info_t *info, void *opaque) {
+    timing_t *t = opaque;
+    t->n++;
+    t->server_us = ucrm_request_info_server_time_us(info);
+    t->elapsed_us = ucrm_request_info_elapsed_us(info);
+}
+
+/* The libcurl transport reads Server-Timing into the observer's server time: the fake's handler time, and the
+ * miniserver's fixed "app;dur=0.250". */
+static void test_http__server_timing_reaches_the_observer(void **state) {
+    fx_t *f = *state;
+    ucrm_fake_t *fk = fake_start("--seed", "1", NULL);
+    assert_non_null(fk);
+    timing_t t = {0};
+    f->conf = ucrm_conf_new();
+    assert_int_equal(ucrm_conf_set(f->conf, "provider", "hubspot", NULL), UCRM_OK);
+    assert_int_equal(ucrm_conf_set(f->conf, "auth.access.token", "pat-test", NULL), UCRM_OK);
+    assert_int_equal(ucrm_conf_set(f->conf, "api.url", fake_url(fk), NULL), UCRM_OK);
+    assert_int_equal(ucrm_conf_set_request_observer(f->conf, on_timing, &t), UCRM_OK);
+    assert_int_equal(ucrm_client_new(&f->c, f->conf, NULL), UCRM_OK);
+    ucrm_response_t *r = NULL;
+    assert_int_equal(ucrm_passthrough(f->c, "GET", "/crm/v3/objects/contacts?limit=1", NULL, 0, NULL, &r, NULL),
+                     UCRM_OK);
+    assert_int_equal(ucrm_response_status(r), 200);
+    assert_non_null(ucrm_response_header(r, "Server-Timing"));
+    ucrm_response_destroy(r);
+    assert_int_equal(t.n, 1);
+    assert_true(t.server_us > 0);
+    assert_true(t.server_us <= t.elapsed_us);
+    ucrm_client_destroy(f->c);
+    ucrm_conf_destroy(f->conf);
+    assert_int_equal(fake_stop(fk), 0);
+
+    mini_set(f->m, MINI_OK, 200, "{}", 0);
+    f->conf = ucrm_conf_new();
+    assert_int_equal(ucrm_conf_set(f->conf, "provider", "hubspot", NULL), UCRM_OK);
+    assert_int_equal(ucrm_conf_set(f->conf, "auth.access.token", "tok", NULL), UCRM_OK);
+    assert_int_equal(ucrm_conf_set(f->conf, "api.url", base(f), NULL), UCRM_OK);
+    assert_int_equal(ucrm_conf_set_request_observer(f->conf, on_timing, &t), UCRM_OK);
+    assert_int_equal(ucrm_client_new(&f->c, f->conf, NULL), UCRM_OK);
+    assert_int_equal(ucrm_passthrough(f->c, "GET", "/ping", NULL, 0, NULL, &r, NULL), UCRM_OK);
+    ucrm_response_destroy(r);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.server_us, 250);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
 #define T(n) cmocka_unit_test_setup_teardown(n, setup, teardown)
         T(test_http__keepalive_reuses_the_connection),
         T(test_http__request_headers_and_body),
+        T(test_http__long_header_line_is_sent_whole),
         T(test_http__timeout_is_reported_and_get_retried),
         T(test_http__post_not_retried_after_dropped_connection),
         T(test_http__refused_connection_is_not_sent),
         T(test_http__tls_failure_reported),
         T(test_http__plain_http_only_for_loopback),
+        T(test_http__server_timing_reaches_the_observer),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

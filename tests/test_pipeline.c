@@ -513,6 +513,45 @@ static void test_pipeline__observer_sees_every_attempt(void **state) {
     assert_int_equal(ucrm_request_info_attempt(NULL), 0);
 }
 
+static void on_server_time(const ucrm_request_info_t *info, void *opaque) {
+    int64_t *out = opaque;
+    out[out[0] + 1] = ucrm_request_info_server_time_us(info);
+    out[0]++;
+}
+
+/* The observer reports the server's own time from a Server-Timing header (the first metric's dur, ms), 0 without
+ * a usable one; the libcurl transport's side is covered against the fake (test_hubspot_fake). */
+static void test_pipeline__observer_reports_server_time(void **state) {
+    fx_t *f = *state;
+    int64_t seen[8] = {0};
+    f->s = script_new();
+    f->conf = ucrm_conf_new();
+    conf_set_ok(f->conf, "provider", "hubspot");
+    conf_set_ok(f->conf, "auth.access.token", "tok");
+    ucrm_conf_set_request_observer(f->conf, on_server_time, seen);
+    script_install(f->s, f->conf);
+    assert_int_equal(ucrm_client_new(&f->c, f->conf, NULL), UCRM_OK);
+    script_expect(f->s, "GET", "/a", NULL, 200, "Server-Timing: app;dur=1.500", "{}");
+    script_expect(f->s, "GET", "/a", NULL, 200, "Server-Timing: db;dur=0.25, app;dur=9", "{}");
+    script_expect(f->s, "GET", "/a", NULL, 200, NULL, "{}");
+    script_expect(f->s, "GET", "/a", NULL, 200, "Server-Timing: cache;desc=miss", "{}");
+    script_expect(f->s, "GET", "/a", NULL, 200, "Server-Timing: app;dur=-3", "{}");
+    script_expect(f->s, "GET", "/a", NULL, 200, "Server-Timing: app;dur=abc", "{}");
+    for (int i = 0; i < 6; i++) {
+        ucrm_response_t *resp = NULL;
+        assert_int_equal(ucrm_passthrough(f->c, "GET", "/a", NULL, 0, NULL, &resp, NULL), UCRM_OK);
+        ucrm_response_destroy(resp);
+    }
+    assert_int_equal(seen[0], 6);
+    assert_int_equal(seen[1], 1500);
+    assert_int_equal(seen[2], 250);
+    assert_int_equal(seen[3], 0);
+    assert_int_equal(seen[4], 0);
+    assert_int_equal(seen[5], 0);
+    assert_int_equal(seen[6], 0);
+    assert_int_equal(ucrm_request_info_server_time_us(NULL), 0);
+}
+
 typedef struct logbuf {
     char text[65536];
     size_t len;
@@ -797,6 +836,7 @@ int main(void) {
         T(test_pipeline__passthrough_returns_any_status),
         T(test_pipeline__passthrough_bad_arguments),
         T(test_pipeline__observer_sees_every_attempt),
+    T(test_pipeline__observer_reports_server_time),
         T(test_pipeline__logs_never_contain_secrets),
         T(test_pipeline__argument_checks),
         T(test_pipeline__delete_and_upsert),

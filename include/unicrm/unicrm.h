@@ -1738,6 +1738,23 @@ UCRM_API ucrm_err_t ucrm_recon_view_set_fingerprint(ucrm_recon_view_t *view, con
  */
 UCRM_API ucrm_err_t ucrm_recon_view_set_record(ucrm_recon_view_t *view, const ucrm_record_t *app_record);
 
+/* ============================================================================================== request observer:
+ * server time */
+
+/**
+ * @brief The server's own processing time for this attempt, in microseconds, as the server reported it in a
+ *        `Server-Timing` response header (W3C Server Timing: the first metric's `dur`, in milliseconds, e.g.
+ *        `app;dur=1.234`); 0 when the response had no such header (Salesforce and HubSpot send none; the local
+ *        fake and some proxies do) or no response arrived.
+ *
+ * With ucrm_request_info_elapsed_us() it splits an attempt's time on the wire into the server's part and the
+ * rest (network, TLS, HTTP parsing), e.g. to see what a client adds under load. Read by the libcurl transport
+ * and, for application transports (<unicrm/sys/transport.h>), from the header they add to the response.
+ * @remark NULL-safe (0); valid only during the observer callback, like the other ucrm_request_info_* accessors.
+ * @since 1.0.0
+ */
+UCRM_API int64_t ucrm_request_info_server_time_us(const ucrm_request_info_t *info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -163,6 +163,23 @@ static ucrm_err_t apply_overrides(hs_state_t *st, hs_obj_t *o, const ucrm_conf_t
     return UCRM_OK;
 }
 
+/* The query of the default selection, which nearly every get and list uses: built once instead of per request. */
+static ucrm_err_t build_all_query(hs_obj_t *o, ucrm_error_t **errp) {
+    hs_sel_t all;
+    memset(&all, 0, sizeof all);
+    all.all = true;
+    all.assoc = o->assoc_row >= 0;
+    ucrm_buf_t b = UCRM_BUF_INIT;
+    o->all_query = NULL; /* hs_sel_query() below computes it */
+    hs_sel_query(&all, o, &b);
+    if (b.oom) {
+        ucrm_buf__free(&b);
+        return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
+    }
+    o->all_query = b.ptr ? b.ptr : ucrm__strdup("");
+    return o->all_query ? UCRM_OK : ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
+}
+
 ucrm_err_t hs_map_init(hs_state_t *st, const ucrm_conf_t *conf, ucrm_error_t **errp) {
     for (size_t i = 0; i < UCRM__ARRAY_LEN(objdefs); i++) {
         const struct objdef *d = &objdefs[i];
@@ -182,6 +199,8 @@ ucrm_err_t hs_map_init(hs_state_t *st, const ucrm_conf_t *conf, ucrm_error_t **e
         ucrm_err_t rc = apply_overrides(st, o, conf, errp);
         if (rc == UCRM_OK)
             rc = build_slots(o, errp);
+        if (rc == UCRM_OK)
+            rc = build_all_query(o, errp);
         if (rc < 0)
             return rc;
     }
@@ -189,6 +208,10 @@ ucrm_err_t hs_map_init(hs_state_t *st, const ucrm_conf_t *conf, ucrm_error_t **e
 }
 
 void hs_map_free(hs_state_t *st) {
+    for (size_t i = 0; i < UCRM__ARRAY_LEN(st->objs); i++) {
+        ucrm__free(st->objs[i].all_query);
+        st->objs[i].all_query = NULL;
+    }
     for (size_t i = 0; i < st->nowned; i++)
         ucrm__free(st->owned[i]);
     ucrm__free(st->owned);
@@ -381,6 +404,10 @@ static void emit_json(ucrm_buf_t *b, const char *p, bool *first) {
 void hs_sel_props_csv(const hs_sel_t *sel, const hs_obj_t *o, ucrm_buf_t *b) { sel_each(sel, o, NULL, emit_csv, b); }
 
 void hs_sel_query(const hs_sel_t *sel, const hs_obj_t *o, ucrm_buf_t *b) {
+    if (sel->all && !sel->ncustom && sel->assoc == (o->assoc_row >= 0) && o->all_query && *o->all_query) {
+        ucrm_buf__puts(b, o->all_query);
+        return;
+    }
     ucrm_buf_t props = UCRM_BUF_INIT;
     hs_sel_props_csv(sel, o, &props);
     if (props.len) {

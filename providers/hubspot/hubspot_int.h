@@ -84,6 +84,7 @@ typedef struct hs_obj {
     size_t nslots;
     unsigned char first_slot[HS_MAX_ROWS]; /* a row's parts are slots first_slot .. first_slot + nprops - 1 */
     int assoc_row;             /* the HS_C_ASSOC row, or -1 */
+    char *all_query;           /* hs_sel_query() of the default selection (every mapped field), built once */
 } hs_obj_t;
 
 typedef struct hs_state {

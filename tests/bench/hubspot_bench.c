@@ -3,24 +3,20 @@
  *   1. one contact answer (JSON text, 15 properties + 2 custom + associations) into a unified record, as
  *      ucrm_get reads it (scanned in place), and for reference through a cJSON tree (parse, then translate);
  *   2. one unified contact (10 fields, all dirty) into a request body;
- *   3. one 100-contact page: the adapter's page reader (JSON text to 100 records, as list and search read pages),
- *      and the whole public path (ucrm_list + ucrm_iter_next_page through the pipeline and an in-process
- *      transport, records destroyed included).
+ *   3. one 100-contact page: the adapter's page reader (JSON text to 100 records, as list and search read pages)
+ *      and, for reference, cJSON parsing the same page. The whole public path of a page (ucrm_list +
+ *      ucrm_iter_next_page through the pipeline) is figure 1 of make bench (overhead.c).
  * Median and P99 per operation over many iterations. A benchmark, not a test: nothing passes or fails.
  *
- *   make && cc -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -Iproviders/hubspot $(pkg-config --cflags libcjson) \
- *      tests/bench/hubspot_bench.c lib/libunicrm.a $(pkg-config --libs libcurl libcjson libssl libcrypto) \
- *      -lhiredis -lpthread -lm -o build/hubspot_bench && build/hubspot_bench [iterations]
- * (-lhiredis only when the library was built with Redis support.)
+ *   make bench-build && build/plain/bench/hubspot_bench [iterations]      (also run by make bench)
  */
-#include "hubspot_int.h"
+#include "../providers/hubspot/hubspot_int.h"
+#include "bench.h"
 
 #include "conf_int.h"
-#include "unicrm/sys/transport.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 static const char *const contact_fmt =
     "{\"id\":\"%d\",\"properties\":{\"createdate\":\"2019-10-30T03:30:17.883Z\",\"email\":\"jane.doe.%d@example.com\","
@@ -33,40 +29,17 @@ static const char *const contact_fmt =
     "\"associations\":{\"companies\":{\"results\":[{\"id\":\"900\",\"type\":\"contact_to_company\"},"
     "{\"id\":\"900\",\"type\":\"contact_to_company_unlabeled\"}]}}}";
 
-static double now_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_d(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void report(const char *what, double *t, long n) {
-    qsort(t, (size_t)n, sizeof *t, cmp_d);
-    printf("%-58s median %8.2f us   p99 %8.2f us   (%ld runs)\n", what, t[n / 2], t[(n * 99) / 100], n);
-}
-
 _Noreturn static void die(const char *what) {
     fprintf(stderr, "hubspot_bench: %s\n", what);
     exit(1);
 }
 
-/* Times n runs of fn(arg), each run timed on its own (batches of `inner` calls for sub-microsecond work). */
+/* Times n runs of fn(arg) (bench_time: a tenth as warm-up), median and P99. */
 static void bench(const char *what, long n, int inner, void (*fn)(void *), void *arg) {
-    double *t = malloc((size_t)n * sizeof *t);
-    for (long i = 0; i < n / 10; i++)
-        fn(arg);
-    for (long i = 0; i < n; i++) {
-        double t0 = now_us();
-        for (int k = 0; k < inner; k++)
-            fn(arg);
-        t[i] = (now_us() - t0) / inner;
-    }
-    report(what, t, n);
-    free(t);
+    bench_samples_t t = {0};
+    bench_time(&t, n, inner, fn, arg);
+    bench_report(what, &t);
+    bench_samples_free(&t);
 }
 
 typedef struct ctx {
@@ -76,7 +49,6 @@ typedef struct ctx {
     cJSON *parsed;      /* the same, parsed */
     ucrm_record_t *rec; /* to write */
     char *page;         /* 100 contacts */
-    ucrm_client_t *client;
 } ctx_t;
 
 static void scan_contact(void *p) {
@@ -141,46 +113,26 @@ static ucrm_records_t *read_page(ctx_t *c) {
 
 /* The page reader, with the time to build the records and the time to destroy them reported apart. */
 static void bench_page(ctx_t *c, long n) {
-    double *t = malloc((size_t)n * sizeof *t), *d = malloc((size_t)n * sizeof *d);
+    bench_samples_t t = {0}, d = {0};
     for (long i = 0; i < n / 10; i++)
         ucrm_records_destroy(read_page(c));
     for (long i = 0; i < n; i++) {
-        double t0 = now_us();
+        double t0 = bench_now_us();
         ucrm_records_t *page = read_page(c);
-        double t1 = now_us();
+        double t1 = bench_now_us();
         ucrm_records_destroy(page);
-        t[i] = t1 - t0;
-        d[i] = now_us() - t1;
+        bench_samples_add(&t, t1 - t0);
+        bench_samples_add(&d, bench_now_us() - t1);
     }
-    report("100-contact page -> 100 records (the adapter's page reader)", t, n);
-    report("  then destroying the 100 records (payloads included)", d, n);
-    free(t);
-    free(d);
+    bench_report("100-contact page -> 100 records (the adapter's page reader)", &t);
+    bench_report("  then destroying the 100 records (payloads included)", &d);
+    bench_samples_free(&t);
+    bench_samples_free(&d);
 }
 
 static void parse_page_only(void *p) {
     ctx_t *c = p;
     cJSON_Delete(cJSON_Parse(c->page));
-}
-
-static void list_page(void *p) {
-    ctx_t *c = p;
-    ucrm_iter_t *it = NULL;
-    ucrm_records_t *page = NULL;
-    if (ucrm_list(c->client, UCRM_OBJECT_CONTACT, NULL, &it, NULL) != UCRM_OK ||
-        ucrm_iter_next_page(it, &page, NULL) != UCRM_OK || ucrm_records_count(page) != 100)
-        die("list");
-    ucrm_records_destroy(page);
-    ucrm_iter_destroy(it);
-}
-
-/* The in-process transport: every request gets the 100-contact page. */
-static ucrm_err_t answer(void *opaque, const ucrm_http_request_t *req, ucrm_http_response_t *resp) {
-    (void)req;
-    const char *page = opaque;
-    ucrm_http_response_set_status(resp, 200);
-    ucrm_http_response_add_header(resp, "Content-Type", "application/json;charset=utf-8");
-    return ucrm_http_response_append_body(resp, page, strlen(page));
 }
 
 int main(int argc, char **argv) {
@@ -219,13 +171,6 @@ int main(int argc, char **argv) {
         "\"postal_code\":\"W1\",\"country\":\"UK\"},\"custom.favorite_color\":\"teal\"}";
     if (ucrm_record_new_from_json(&c.rec, UCRM_OBJECT_CONTACT, rec_json, strlen(rec_json), NULL) != UCRM_OK)
         die("record");
-    ucrm_transport_t t;
-    ucrm_transport_init(&t, UCRM_TRANSPORT_VERSION);
-    t.opaque = c.page;
-    t.send = answer;
-    ucrm_conf_set_transport(conf, &t);
-    if (ucrm_client_new(&c.client, conf, NULL) != UCRM_OK)
-        die("client");
 
     printf("HubSpot adapter, one contact = %zu bytes of JSON, one page = %zu bytes\n", strlen(c.contact), pg.len);
     bench("contact answer -> record (as ucrm_get reads it)", n, 1, scan_contact, &c);
@@ -233,10 +178,8 @@ int main(int argc, char **argv) {
     bench("  (for reference: translation of a parsed cJSON object)", n, 1, translate_contact, &c);
     bench("record (11 dirty fields) -> create body", n, 1, build_body, &c);
     bench_page(&c, n / 20);
-    bench("100-contact page through ucrm_list/ucrm_iter_next_page", n / 20, 1, list_page, &c);
     bench("  (for reference: cJSON_Parse + cJSON_Delete of that page)", n / 20, 1, parse_page_only, &c);
 
-    ucrm_client_destroy(c.client);
     ucrm_record_destroy(c.rec);
     cJSON_Delete(c.parsed);
     ucrm_buf__free(&pg);

@@ -3,23 +3,17 @@
  * so large that nothing waits (what every request pays), on 1 and on 8 threads sharing one limiter, and with a
  * daily budget and concurrency cap switched on as well. Not run by make check.
  *
- *   cc -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(pkg-config --cflags libcjson) \
- *      tests/bench/ratelimit_bench.c lib/libunicrm.a $(pkg-config --libs libcurl libcjson libssl libcrypto) \
- *      -lpthread -lm -o build/ratelimit_bench && build/ratelimit_bench [pairs per thread]
+ *   make bench-build && build/plain/bench/ratelimit_bench [pairs per thread]      (also run by make bench)
  */
+#include "bench.h"
 #include "provider_int.h"
 #include "ratelimit_int.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return bench_now_us() / 1e6; }
 
 typedef struct job {
     ucrm_limiter_t *l;

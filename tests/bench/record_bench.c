@@ -3,17 +3,15 @@
  * with 12 properties (id, names, email, title, owner, lifecycle stage, two date-times, archived, three custom
  * properties) through ucrm_record__new_sized/set_id_n/put_*, then destroyed. Not run by make check.
  *
- *   cc -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(pkg-config --cflags libcjson) \
- *      tests/bench/record_bench.c lib/libunicrm.a $(pkg-config --libs libcurl libcjson libssl libcrypto) \
- *      -lpthread -lm -o build/record_bench && build/record_bench [records]
+ *   make bench-build && build/plain/bench/record_bench [records]      (also run by make bench)
  *
  * Prints ns/record for building (the adapter's hot path), and for reference for to_json and new_from_json.
  */
+#include "bench.h"
 #include "record_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 static const struct prop {
     const char *name;
@@ -33,11 +31,7 @@ static const struct prop {
     {"custom.hs_analytics_source", UCRM_FIELD_STRING, "ORGANIC_SEARCH"},
 };
 
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
+static double now_ns(void) { return bench_now_us() * 1e3; }
 
 static ucrm_record_t *build(void) {
     ucrm_record_t *r;

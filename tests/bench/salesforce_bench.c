@@ -8,18 +8,15 @@
  *   3. the same page end to end through the public API (ucrm_list + ucrm_iter_next_page) over the in-process
  *      scripted transport: pipeline, request building, parsing, conversion.
  *
- *   cc -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -Itests $(pkg-config --cflags libcjson) \
- *      tests/bench/salesforce_bench.c tests/helpers/script.c lib/libunicrm.a \
- *      $(pkg-config --libs libcurl libcjson libssl libcrypto) -lpthread -lm -o build/salesforce_bench \
- *      && build/salesforce_bench [contact-runs] [page-runs]
+ *   make bench-build && build/plain/bench/salesforce_bench [contact-runs] [page-runs]      (also run by make bench)
  */
 #include "../providers/salesforce/sf_int.h"
+#include "bench.h"
 #include "helpers/script.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CONTACT_FMT                                                                                            \
@@ -32,20 +29,11 @@
     "\"OwnerId\":\"005xx000001Sv6mAAC\",\"MailingStreet\":\"12 St James's Square\",\"MailingCity\":\"London\","   \
     "\"MailingState\":null,\"MailingPostalCode\":\"SW1Y 4JH\",\"MailingCountry\":\"United Kingdom\"}"
 
-static double now_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+static double now_us(void) { return bench_now_us(); }
 
 static void report(const char *what, double *t, int n) {
-    qsort(t, (size_t)n, sizeof *t, cmp);
-    printf("%-48s median %9.2f us   p99 %9.2f us   (%d runs)\n", what, t[n / 2], t[(int)(n * 0.99)], n);
+    bench_samples_t s = {t, (size_t)n, (size_t)n, false};
+    bench_report(what, &s);
 }
 
 static char *page_json(int n) {

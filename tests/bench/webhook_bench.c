@@ -4,29 +4,22 @@
  * receive path (verify + parse + dedupe + keep_newest + an echo check per event), and one dedupe check. Not run
  * by make check.
  *
- *   cc -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude tests/bench/webhook_bench.c lib/libunicrm.a \
- *      $(pkg-config --libs libcurl libcjson libssl libcrypto) -lpthread -lm -o build/webhook_bench \
- *      && build/webhook_bench [iterations]
+ *   make bench-build && build/plain/bench/webhook_bench [iterations]      (also run by make bench)
  */
-#include <unicrm/unicrm.h>
+#include "bench.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define SECRET "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"
 #define URL "https://app.example.com/hubspot/webhooks?tenant=acme%2Fprod"
 #define TS "1700000000000"
 #define NOW 1700000001000LL
 
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
+static double now_ns(void) { return bench_now_us() * 1e3; }
 
 /* 100 notifications as HubSpot sends them: mostly property changes, some creations, a merge, associations. */
 static size_t make_batch(char *b, size_t cap) {
