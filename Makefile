@@ -88,7 +88,7 @@ build/config.mk: tests/tools/ensure-deps Makefile
 	@mkdir -p build
 	@sh tests/tools/ensure-deps build
 	@{ echo "DEP_CFLAGS := $$(pkg-config --cflags libcurl libcjson openssl)"; \
-	   echo "DEP_LIBS := $$(pkg-config --libs libcurl libcjson libssl libcrypto) -lpthread"; \
+	   echo "DEP_LIBS := $$(pkg-config --libs libcurl libcjson libssl libcrypto) -lpthread -lm"; \
 	   if pkg-config --exists hiredis 2>/dev/null; then \
 	     echo "HAVE_HIREDIS := 1"; \
 	     echo "HIREDIS_CFLAGS := $$(pkg-config --cflags hiredis)"; \

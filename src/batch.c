@@ -117,34 +117,29 @@ static void fail_items(ucrm_batch_item_t *items, size_t n, const ucrm_error_t *e
     }
 }
 
-UCRM_API ucrm_err_t ucrm_batch_run(ucrm_client_t *c, ucrm_batch_t *b, const ucrm_reqopts_t *opts,
-                                   ucrm_error_t **errp) {
-    if (!c || !b)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_batch_run: NULL argument");
-    if (b->ran)
-        return ucrm__fail(errp, UCRM_ERR_STATE, "ucrm_batch_run: the batch already ran");
-    const char *key = NULL;
-    if (b->op == UCRM_BATCH_UPSERT) {
-        key = ucrm__upsert_key(c, b->object, b->key_field);
-        if (!key)
-            return ucrm__fail(errp, UCRM_ERR_INVALID_ARG,
-                              "ucrm_batch_run: no key field (ucrm_batch_set_key_field) and upsert.%s.key is not set",
-                              ucrm_object_name(b->object));
-        for (size_t i = 0; i < b->n; i++) {
-            const ucrm_fval_t *kv = b->items[i].rec ? ucrm_record__find(b->items[i].rec, key) : NULL;
-            if (!kv || kv->type == UCRM_FIELD_NULL)
-                return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_batch_run: item %zu has no value for '%s'", i,
-                                  key);
-        }
+/* The upsert key of the batch (the caller's or upsert.<object>.key); every item must have a value for it. */
+static ucrm_err_t upsert_key(ucrm_client_t *c, const ucrm_batch_t *b, const char **key, ucrm_error_t **errp) {
+    *key = ucrm__upsert_key(c, b->object, b->key_field);
+    if (!*key)
+        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG,
+                          "ucrm_batch_run: no key field (ucrm_batch_set_key_field) and upsert.%s.key is not set",
+                          ucrm_object_name(b->object));
+    for (size_t i = 0; i < b->n; i++) {
+        const ucrm_fval_t *kv = b->items[i].rec ? ucrm_record__find(b->items[i].rec, *key) : NULL;
+        if (!kv || kv->type == UCRM_FIELD_NULL)
+            return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_batch_run: item %zu has no value for '%s'", i,
+                              *key);
     }
-    b->ran = true;
-    if (b->n == 0)
-        return UCRM_OK;
+    return UCRM_OK;
+}
+
+/* Sends the items in chunks of the provider's size. After an error that stops the batch, the later items fail
+ * with it without being sent; that error is returned (the caller destroys it), NULL when none stopped it. */
+static ucrm_error_t *run_chunks(ucrm_client_t *c, ucrm_batch_t *b, const ucrm_reqopts_t *opts, const char *key) {
     const ucrm_provider_t *prov = c->provider;
     size_t chunk = prov->batch_max ? prov->batch_max : 1;
     ucrm_err_t stop_rc = UCRM_OK;
     ucrm_error_t *stop_err = NULL;
-    int64_t t0 = ucrm__mono_us();
     for (size_t off = 0; off < b->n; off += chunk) {
         size_t n = b->n - off < chunk ? b->n - off : chunk;
         if (stop_rc < 0) {
@@ -173,6 +168,11 @@ UCRM_API ucrm_err_t ucrm_batch_run(ucrm_client_t *c, ucrm_batch_t *b, const ucrm
         }
         ucrm_error_destroy(cerr);
     }
+    return stop_err;
+}
+
+/* The batch's outcome: OK, the stopping error when every item failed with it, else PARTIAL naming the first. */
+static ucrm_err_t outcome(const ucrm_batch_t *b, const ucrm_error_t *stop_err, ucrm_error_t **errp) {
     size_t failed = 0;
     const ucrm_error_t *first = NULL;
     for (size_t i = 0; i < b->n; i++)
@@ -181,16 +181,32 @@ UCRM_API ucrm_err_t ucrm_batch_run(ucrm_client_t *c, ucrm_batch_t *b, const ucrm
             if (!first)
                 first = b->items[i].err;
         }
-    ucrm_err_t rc = UCRM_OK;
-    if (failed == b->n && stop_err) {
-        rc = ucrm__give(errp, ucrm_error_dup(stop_err));
-    } else if (failed) {
-        ucrm_error_t *e = ucrm_error__new(UCRM_ERR_PARTIAL, "batch %s: %zu of %zu items failed; first: %s: %s",
-                                          op_name(b->op), failed, b->n, ucrm_err_name(ucrm_error_code(first)),
-                                          ucrm_error_message(first));
-        rc = ucrm__give(errp, e);
-        rc = UCRM_ERR_PARTIAL;
-    }
+    if (!failed)
+        return UCRM_OK;
+    if (failed == b->n && stop_err)
+        return ucrm__give(errp, ucrm_error_dup(stop_err));
+    ucrm__give(errp, ucrm_error__new(UCRM_ERR_PARTIAL, "batch %s: %zu of %zu items failed; first: %s: %s",
+                                     op_name(b->op), failed, b->n, ucrm_err_name(ucrm_error_code(first)),
+                                     ucrm_error_message(first)));
+    return UCRM_ERR_PARTIAL; /* also when the error object could not be allocated */
+}
+
+UCRM_API ucrm_err_t ucrm_batch_run(ucrm_client_t *c, ucrm_batch_t *b, const ucrm_reqopts_t *opts,
+                                   ucrm_error_t **errp) {
+    if (!c || !b)
+        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_batch_run: NULL argument");
+    if (b->ran)
+        return ucrm__fail(errp, UCRM_ERR_STATE, "ucrm_batch_run: the batch already ran");
+    const char *key = NULL;
+    ucrm_err_t rc;
+    if (b->op == UCRM_BATCH_UPSERT && (rc = upsert_key(c, b, &key, errp)) < 0)
+        return rc;
+    b->ran = true;
+    if (b->n == 0)
+        return UCRM_OK;
+    int64_t t0 = ucrm__mono_us();
+    ucrm_error_t *stop_err = run_chunks(c, b, opts, key);
+    rc = outcome(b, stop_err, errp);
     ucrm_error_destroy(stop_err);
     ucrm_stats__call(c->stats, "batch", rc, ucrm__mono_us() - t0);
     return rc;

@@ -468,6 +468,58 @@ static bool digits(const char *s, size_t n, unsigned *out) {
 
 static bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
+/* ".fff..." at s[*i] (optional): milliseconds from the first three digits, the rest read and dropped. */
+static bool parse_fraction(const char *s, size_t len, size_t *i, unsigned *ms) {
+    if (*i >= len || s[*i] != '.')
+        return true;
+    size_t start = ++*i;
+    unsigned frac = 0, nd = 0;
+    while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
+        if (nd < 3) {
+            frac = frac * 10 + (unsigned)(s[*i] - '0');
+            nd++;
+        }
+        ++*i;
+    }
+    if (*i == start)
+        return false;
+    while (nd < 3) {
+        frac *= 10;
+        nd++;
+    }
+    *ms = frac;
+    return true;
+}
+
+/* The zone at s[*i], which must end the text: Z, or +hh:mm, +hhmm, +hh (or -); a date-time needs one: we never
+ * guess local time. */
+static bool parse_zone(const char *s, size_t len, size_t *i, int64_t *off_min) {
+    if (*i >= len)
+        return false;
+    if (s[*i] == 'Z' || s[*i] == 'z') {
+        ++*i;
+        return true;
+    }
+    if (s[*i] != '+' && s[*i] != '-')
+        return false;
+    int sign = s[*i] == '-' ? -1 : 1;
+    unsigned oh, om;
+    size_t k = *i + 1;
+    if (len - k == 5 && s[k + 2] == ':' && digits(s + k, 2, &oh) && digits(s + k + 3, 2, &om))
+        k += 5;
+    else if (len - k == 4 && digits(s + k, 2, &oh) && digits(s + k + 2, 2, &om))
+        k += 4;
+    else if (len - k == 2 && digits(s + k, 2, &oh) && (om = 0, 1))
+        k += 2;
+    else
+        return false;
+    if (oh > 23 || om > 59)
+        return false;
+    *off_min = sign * (int64_t)(oh * 60 + om);
+    *i = k;
+    return true;
+}
+
 bool ucrm__parse_time(const char *s, size_t len, int64_t *epoch_ms) {
     unsigned Y, M, D, h = 0, mi = 0, sec = 0, ms = 0;
     if (len < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &Y) || !digits(s + 5, 2, &M) ||
@@ -485,46 +537,8 @@ bool ucrm__parse_time(const char *s, size_t len, int64_t *epoch_ms) {
         if (h > 23 || mi > 59 || sec > 60)
             return false;
         i = 19;
-        if (i < len && s[i] == '.') {
-            size_t start = ++i;
-            unsigned frac = 0, nd = 0;
-            while (i < len && s[i] >= '0' && s[i] <= '9') {
-                if (nd < 3) {
-                    frac = frac * 10 + (unsigned)(s[i] - '0');
-                    nd++;
-                }
-                i++;
-            }
-            if (i == start)
-                return false;
-            while (nd < 3) {
-                frac *= 10;
-                nd++;
-            }
-            ms = frac;
-        }
-        if (i >= len)
-            return false; /* a date-time needs a zone: we never guess local time */
-        if (s[i] == 'Z' || s[i] == 'z') {
-            i++;
-        } else if (s[i] == '+' || s[i] == '-') {
-            int sign = s[i] == '-' ? -1 : 1;
-            unsigned oh, om;
-            i++;
-            if (len - i == 5 && s[i + 2] == ':' && digits(s + i, 2, &oh) && digits(s + i + 3, 2, &om))
-                i += 5;
-            else if (len - i == 4 && digits(s + i, 2, &oh) && digits(s + i + 2, 2, &om))
-                i += 4;
-            else if (len - i == 2 && digits(s + i, 2, &oh) && (om = 0, 1))
-                i += 2;
-            else
-                return false;
-            if (oh > 23 || om > 59)
-                return false;
-            off_min = sign * (int64_t)(oh * 60 + om);
-        } else {
+        if (!parse_fraction(s, len, &i, &ms) || !parse_zone(s, len, &i, &off_min))
             return false;
-        }
     }
     if (i != len)
         return false;

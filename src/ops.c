@@ -31,6 +31,14 @@ static ucrm_err_t check_client_object(ucrm_client_t *c, ucrm_object_t object, co
     return UCRM_OK;
 }
 
+/* A write's record, then its client and object. */
+static ucrm_err_t check_client_record(ucrm_client_t *c, const ucrm_record_t *rec, const char *fn,
+                                      ucrm_error_t **errp) {
+    if (!rec)
+        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "%s: record is NULL", fn);
+    return check_client_object(c, rec->object, fn, errp);
+}
+
 /* Runs one adapter operation with timing and stats. */
 #define RUN(call, expr)                                                                                        \
     do {                                                                                                       \
@@ -38,6 +46,21 @@ static ucrm_err_t check_client_object(ucrm_client_t *c, ucrm_object_t object, co
         rc = (expr);                                                                                           \
         ucrm_stats__call((call)->client->stats, (call)->op, rc, ucrm__mono_us() - t0__);                       \
     } while (0)
+
+/* A write refused before any request was sent was certainly not applied: says so unless the error already
+ * tells what became of the write. */
+static ucrm_err_t refused(ucrm_error_t **errp, ucrm_err_t rc) {
+    ucrm_error_t *e = errp ? *errp : NULL;
+    if (rc < 0 && e && !e->is_static && e->write_state == UCRM_WRITE_NA)
+        ucrm_error__set_write_state(e, UCRM_WRITE_NOT_APPLIED);
+    return rc;
+}
+
+/* After the adapter: the pipeline states the write state of everything it sent; a write the adapter refused
+ * before sending anything is refused(). */
+static ucrm_err_t after_write(const ucrm_call_t *call, ucrm_err_t rc) {
+    return call->sent ? rc : refused(call->errp, rc);
+}
 
 UCRM_API ucrm_err_t ucrm_get(ucrm_client_t *c, ucrm_object_t object, const char *id, const ucrm_reqopts_t *opts,
                              ucrm_record_t **out, ucrm_error_t **errp) {
@@ -60,16 +83,17 @@ UCRM_API ucrm_err_t ucrm_get(ucrm_client_t *c, ucrm_object_t object, const char 
 UCRM_API ucrm_err_t ucrm_create(ucrm_client_t *c, ucrm_record_t *rec, const ucrm_reqopts_t *opts,
                                 ucrm_error_t **errp) {
     ucrm_err_t rc;
-    if (!rec)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_create: record is NULL");
-    if ((rc = check_client_object(c, rec->object, "ucrm_create", errp)) < 0)
-        return rc;
+    if ((rc = check_client_record(c, rec, "ucrm_create", errp)) < 0)
+        return refused(errp, rc);
     if (rec->id)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG,
-                          "ucrm_create: the record already has an id (%s); use ucrm_update or ucrm_upsert", rec->id);
+        return refused(errp, ucrm__fail(errp, UCRM_ERR_INVALID_ARG,
+                                        "ucrm_create: the record already has an id (%s); use ucrm_update or "
+                                        "ucrm_upsert",
+                                        rec->id));
     ucrm_call_t call;
     ucrm_call__init(&call, c, opts, "create", errp);
     RUN(&call, c->provider->create(&call, rec));
+    after_write(&call, rc);
     if (rc == UCRM_OK)
         ucrm_record_clear_dirty(rec);
     return rc;
@@ -78,19 +102,18 @@ UCRM_API ucrm_err_t ucrm_create(ucrm_client_t *c, ucrm_record_t *rec, const ucrm
 UCRM_API ucrm_err_t ucrm_update(ucrm_client_t *c, ucrm_record_t *rec, const ucrm_reqopts_t *opts,
                                 ucrm_error_t **errp) {
     ucrm_err_t rc;
-    if (!rec)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_update: record is NULL");
-    if ((rc = check_client_object(c, rec->object, "ucrm_update", errp)) < 0)
-        return rc;
+    if ((rc = check_client_record(c, rec, "ucrm_update", errp)) < 0)
+        return refused(errp, rc);
     if (!rec->id)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_update: the record has no id");
+        return refused(errp, ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_update: the record has no id"));
     if ((rc = check_id(rec->id, errp)) < 0)
-        return rc;
+        return refused(errp, rc);
     if (!ucrm_record_is_dirty(rec, NULL))
         return UCRM_OK;
     ucrm_call_t call;
     ucrm_call__init(&call, c, opts, "update", errp);
     RUN(&call, c->provider->update(&call, rec));
+    after_write(&call, rc);
     if (rc == UCRM_OK)
         ucrm_record_clear_dirty(rec);
     return rc;
@@ -100,10 +123,11 @@ UCRM_API ucrm_err_t ucrm_delete(ucrm_client_t *c, ucrm_object_t object, const ch
                                 const ucrm_reqopts_t *opts, ucrm_error_t **errp) {
     ucrm_err_t rc;
     if ((rc = check_client_object(c, object, "ucrm_delete", errp)) < 0 || (rc = check_id(id, errp)) < 0)
-        return rc;
+        return refused(errp, rc);
     ucrm_call_t call;
     ucrm_call__init(&call, c, opts, "delete", errp);
     RUN(&call, c->provider->del(&call, object, id));
+    after_write(&call, rc);
     return rc;
 }
 
@@ -121,25 +145,24 @@ const char *ucrm__upsert_key(const ucrm_client_t *c, ucrm_object_t object, const
 UCRM_API ucrm_err_t ucrm_upsert(ucrm_client_t *c, ucrm_record_t *rec, const char *key_field,
                                 const ucrm_reqopts_t *opts, ucrm_error_t **errp) {
     ucrm_err_t rc;
-    if (!rec)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_upsert: record is NULL");
-    if ((rc = check_client_object(c, rec->object, "ucrm_upsert", errp)) < 0)
-        return rc;
+    if ((rc = check_client_record(c, rec, "ucrm_upsert", errp)) < 0)
+        return refused(errp, rc);
     const char *key = ucrm__upsert_key(c, rec->object, key_field);
     if (!key)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG,
-                          "ucrm_upsert: no key field given and upsert.%s.key is not configured",
-                          ucrm_object_name(rec->object));
+        return refused(errp, ucrm__fail(errp, UCRM_ERR_INVALID_ARG,
+                                        "ucrm_upsert: no key field given and upsert.%s.key is not configured",
+                                        ucrm_object_name(rec->object)));
     if (!ucrm_model__find(rec->object, key) && !ucrm_model__is_custom(key))
-        return ucrm__fail(errp, UCRM_ERR_INVALID_FIELD, "ucrm_upsert: '%s' is not a field of %s", key,
-                          ucrm_object_name(rec->object));
+        return refused(errp, ucrm__fail(errp, UCRM_ERR_INVALID_FIELD, "ucrm_upsert: '%s' is not a field of %s",
+                                        key, ucrm_object_name(rec->object)));
     const ucrm_fval_t *kv = ucrm_record__find(rec, key);
     if (!kv || kv->type == UCRM_FIELD_NULL)
-        return ucrm__fail(errp, UCRM_ERR_INVALID_ARG, "ucrm_upsert: the record has no value for the key field '%s'",
-                          key);
+        return refused(errp, ucrm__fail(errp, UCRM_ERR_INVALID_ARG,
+                                        "ucrm_upsert: the record has no value for the key field '%s'", key));
     ucrm_call_t call;
     ucrm_call__init(&call, c, opts, "upsert", errp);
     RUN(&call, c->provider->upsert(&call, rec, key));
+    after_write(&call, rc);
     if (rc == UCRM_OK)
         ucrm_record_clear_dirty(rec);
     return rc;

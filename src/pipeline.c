@@ -55,6 +55,7 @@ void ucrm_call__init(ucrm_call_t *call, ucrm_client_t *c, const ucrm_reqopts_t *
     call->opts = opts;
     call->op = op;
     call->errp = errp;
+    call->sent = 0;
     int64_t budget = ucrm_reqopts__timeout_ms(opts);
     if (budget <= 0)
         budget = c->budget_ms;
@@ -264,6 +265,7 @@ static ucrm_err_t send_attempt(ucrm_call_t *call, const ucrm_req_t *req, exec_st
         timeout = 1;
     ucrm_http_request_t hr = {req->method, x->url.ptr, &x->hdrs, req->body.ptr, req->body.len, timeout,
                               c->connect_timeout_ms < timeout ? c->connect_timeout_ms : timeout};
+    call->sent++;
     return send(c, &hr, resp);
 }
 

@@ -60,6 +60,7 @@ typedef struct ucrm_call {
     const char *op;              /* "get", "create", "list", "batch", "passthrough", ... (static) */
     int64_t deadline_us;         /* monotonic; the call's total budget */
     ucrm_error_t **errp;         /* where the final error goes (may be NULL) */
+    int sent;                    /* requests handed to the transport through this call (a copy counts its own) */
 } ucrm_call_t;
 
 /* Starts a call: computes the deadline from opts/conf. */

@@ -18,75 +18,12 @@
 #include <time.h>
 
 #include "helpers/authsrv.h"
+#include "helpers/oomalloc.h"
 #include "helpers/testprov.h"
 #include <unicrm/unicrm.h>
 
-#if defined(__has_include)
-#  if __has_include(<valgrind/memcheck.h>)
-#    include <valgrind/memcheck.h>
-#  endif
-#endif
-#ifndef VALGRIND_MAKE_MEM_DEFINED
-#  define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
-#endif
-
 /* Every credential of the scenario contains one of these. */
 static const char *const markers[] = {"ATsecret", "RT-", "CSsecret-9f1", NULL};
-
-typedef union hdr {
-    size_t size;
-    max_align_t align;
-} hdr_t;
-
-static struct {
-    long live, freed, hits;
-    char first_hit[128];
-} A;
-
-static void release(hdr_t *h) {
-    VALGRIND_MAKE_MEM_DEFINED(h + 1, h->size);
-    for (int i = 0; markers[i]; i++) {
-        const char *m = memmem(h + 1, h->size, markers[i], strlen(markers[i]));
-        if (m) {
-            if (!A.hits++) {
-                size_t n = h->size - (size_t)(m - (const char *)(h + 1));
-                snprintf(A.first_hit, sizeof A.first_hit, "%.*s", (int)(n < 60 ? n : 60), m);
-            }
-            break;
-        }
-    }
-    A.live--;
-    A.freed++;
-    free(h);
-}
-
-static void *t_malloc(size_t n) {
-    hdr_t *h = malloc(sizeof *h + n);
-    if (!h)
-        return NULL;
-    h->size = n;
-    A.live++;
-    return h + 1;
-}
-
-static void t_free(void *p) {
-    if (p)
-        release((hdr_t *)p - 1);
-}
-
-static void *t_realloc(void *p, size_t n) {
-    if (!p)
-        return t_malloc(n);
-    hdr_t *old = (hdr_t *)p - 1;
-    hdr_t *h = malloc(sizeof *h + n);
-    if (!h)
-        return NULL;
-    h->size = n;
-    memcpy(h + 1, p, old->size < n ? old->size : n);
-    A.live++;
-    release(old);
-    return h + 1;
-}
 
 static void msleep(int ms) {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -153,17 +90,17 @@ static void test_auth_secrets__freed_memory_holds_no_credential(void **state) {
     ucrm_conf_destroy(conf);
     authsrv_free(srv);
 
-    assert_true(A.freed > 100);
-    if (A.hits)
-        fail_msg("%ld freed blocks held a credential; the first: \"%s\"", A.hits, A.first_hit);
-    assert_int_equal(A.live, 0);
+    assert_true(oomalloc_freed() > 100);
+    if (oomalloc_secret_hits())
+        fail_msg("%ld freed blocks held a credential; the first: \"%s\"", oomalloc_secret_hits(),
+                 oomalloc_first_hit());
+    assert_int_equal(oomalloc_live(), 0);
 }
 
 int main(void) {
-    if (ucrm_global_set_allocator(t_malloc, t_realloc, t_free) != UCRM_OK) {
-        fprintf(stderr, "cannot install the allocator\n");
+    if (oomalloc_install() != 0)
         return 1;
-    }
+    oomalloc_scan(markers);
     testprov_register();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth_secrets__freed_memory_holds_no_credential),

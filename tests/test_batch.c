@@ -17,38 +17,16 @@
 #include "helpers/testprov.h"
 #include <unicrm/unicrm.h>
 
-typedef struct fx {
-    script_t *s;
-    ucrm_conf_t *conf;
-    ucrm_client_t *c;
-} fx_t;
+typedef tpfx_t fx_t;
 
 static int setup(void **state) {
-    testprov_register();
-    fx_t *f = calloc(1, sizeof *f);
-    f->s = script_new();
-    f->conf = ucrm_conf_new();
-    ucrm_conf_set(f->conf, "provider", "hubspot", NULL);
-    ucrm_conf_set(f->conf, "auth.access.token", "tok", NULL);
-    ucrm_conf_set(f->conf, "retry.max", "1", NULL);
-    ucrm_conf_set(f->conf, "retry.backoff.ms", "1", NULL);
-    script_install(f->s, f->conf);
-    assert_int_equal(ucrm_client_new(&f->c, f->conf, NULL), UCRM_OK);
-    *state = f;
+    static const char *const kv[] = {"retry.max", "1", "retry.backoff.ms", "1", NULL};
+    *state = tp_fx(kv);
     return 0;
 }
 
 static int teardown(void **state) {
-    fx_t *f = *state;
-    ucrm_client_destroy(f->c);
-    ucrm_conf_destroy(f->conf);
-    bool ok = script_ok(f->s);
-    if (!ok)
-        print_error("script: %s\n", script_error(f->s));
-    script_free(f->s);
-    free(f);
-    testprov_unregister();
-    return ok ? 0 : -1;
+    return tp_fx_done(*state) ? 0 : -1;
 }
 
 static ucrm_batch_t *create_batch(int n) {
@@ -189,6 +167,13 @@ static void test_batch__update_delete_upsert_shapes(void **state) {
     assert_int_equal(ucrm_batch_run(f->c, b, NULL, &e), UCRM_ERR_INVALID_ARG); /* item without custom.ext_id */
     assert_non_null(strstr(ucrm_error_message(e), "custom.ext_id"));
     ucrm_error_destroy(e);
+    assert_int_equal(ucrm_batch_result(b, 0, NULL, NULL), UCRM_ERR_STATE); /* refused: it has not run */
+    assert_int_equal(ucrm_batch_set_key_field(b, "email"), UCRM_OK);       /* fixed, it runs */
+    script_expect(f->s, "POST", "/objects/contact/batch/upsert", "*", 200, NULL, "{\"results\":[{\"id\":\"8\"}]}");
+    assert_int_equal(ucrm_batch_run(f->c, b, NULL, NULL), UCRM_OK);
+    const char *id = NULL;
+    assert_int_equal(ucrm_batch_result(b, 0, &id, NULL), UCRM_OK);
+    assert_string_equal(id, "8");
     ucrm_batch_destroy(b);
     ucrm_record_destroy(r);
     ucrm_record_destroy(deal);

@@ -62,6 +62,24 @@ static void test_client__needs_provider_and_credentials(void **state) {
     assert_int_equal(try_client(ok, NULL), UCRM_OK);
     const char *wrong_method[] = {"provider", "hubspot", "auth.access.token", "t", "auth.method", "jwt_bearer", NULL};
     assert_int_equal(try_client(wrong_method, NULL), UCRM_ERR_CONF_INVALID);
+    /* an explicit auth.method names what it lacks */
+    static const struct {
+        const char *kv[9];
+        const char *says;
+    } lacking[] = {
+        {{"provider", "hubspot", "auth.method", "static", "auth.refresh.token", "r", NULL}, "auth.access.token"},
+        {{"provider", "hubspot", "auth.method", "refresh_token", "auth.refresh.token", "r", NULL}, "auth.client.id"},
+        {{"provider", "salesforce", "auth.method", "client_credentials", "auth.client.id", "i", NULL},
+         "auth.client.secret"},
+        {{"provider", "salesforce", "auth.method", "jwt_bearer", "auth.client.id", "i", NULL}, "auth.jwt.key.file"},
+    };
+    for (size_t i = 0; i < sizeof lacking / sizeof *lacking; i++) {
+        e = NULL;
+        assert_int_equal(try_client(lacking[i].kv, &e), UCRM_ERR_CONF_INVALID);
+        if (!strstr(ucrm_error_message(e), lacking[i].says))
+            fail_msg("case %zu: '%s' does not name %s", i, ucrm_error_message(e), lacking[i].says);
+        ucrm_error_destroy(e);
+    }
 }
 
 static void test_client__scoped_key_for_other_provider(void **state) {

@@ -19,91 +19,12 @@
 #include <string.h>
 
 #include "conf_int.h"
+#include "helpers/oomalloc.h"
 #include "error_int.h"
-
-/* The secret scan reads whole freed blocks, spare capacity included: tell valgrind those bytes are fine to read
- * (only at free time, so the library's own reads stay checked). */
-#if defined(__has_include)
-#  if __has_include(<valgrind/memcheck.h>)
-#    include <valgrind/memcheck.h>
-#  endif
-#endif
-#ifndef VALGRIND_MAKE_MEM_DEFINED
-#  define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
-#endif
 
 #define SECRET "S3CRET-oom-marker-5b1e"
 
-/* ---------------------------------------------------------------------------------------------- allocator */
-
-typedef union hdr {
-    size_t size;
-    max_align_t align;
-} hdr_t;
-
-static struct {
-    long count;        /* allocations attempted in this run */
-    long fail_at;      /* 0: never fail */
-    bool fail_rest;    /* fail every allocation from fail_at on */
-    long failed;       /* failures injected */
-    long live;         /* blocks allocated and not freed */
-    long secret_hits;  /* freed blocks that still held SECRET */
-} A;
-
-static bool should_fail(void) {
-    A.count++;
-    if (A.fail_at && (A.count == A.fail_at || (A.fail_rest && A.count > A.fail_at))) {
-        A.failed++;
-        return true;
-    }
-    return false;
-}
-
-static void release(hdr_t *h) {
-    VALGRIND_MAKE_MEM_DEFINED(h + 1, h->size);
-    if (h->size >= strlen(SECRET) && memmem(h + 1, h->size, SECRET, strlen(SECRET)))
-        A.secret_hits++;
-    A.live--;
-    free(h);
-}
-
-static void *t_malloc(size_t n) {
-    if (should_fail())
-        return NULL;
-    hdr_t *h = malloc(sizeof *h + n);
-    if (!h)
-        return NULL;
-    h->size = n;
-    A.live++;
-    return h + 1;
-}
-
-static void t_free(void *p) {
-    if (p)
-        release((hdr_t *)p - 1);
-}
-
-static void *t_realloc(void *p, size_t n) {
-    if (!p)
-        return t_malloc(n);
-    if (should_fail())
-        return NULL;
-    hdr_t *old = (hdr_t *)p - 1;
-    hdr_t *h = malloc(sizeof *h + n);
-    if (!h)
-        return NULL;
-    h->size = n;
-    memcpy(h + 1, p, old->size < n ? old->size : n);
-    A.live++;
-    release(old);
-    return h + 1;
-}
-
-static void arm(long fail_at, bool fail_rest) {
-    A.count = A.failed = 0;
-    A.fail_at = fail_at;
-    A.fail_rest = fail_rest;
-}
+static const char *const secret_markers[] = {SECRET, NULL};
 
 /* ---------------------------------------------------------------------------------------------- scenario */
 
@@ -227,32 +148,29 @@ static ucrm_err_t scenario(void) {
 
 /* ---------------------------------------------------------------------------------------------- tests */
 
+static void run(long n, void *ctx) {
+    long *nomem = ctx;
+    ucrm_err_t rc = scenario();
+    if (!oomalloc_failed())
+        assert_int_equal(rc, UCRM_OK);
+    else if (rc != UCRM_OK && rc != UCRM_ERR_NOMEM)
+        fail_msg("failing allocation %ld: %s", n, ucrm_err_name(rc));
+    *nomem += rc == UCRM_ERR_NOMEM;
+}
+
 static void torture(bool fail_rest) {
-    arm(0, false);
+    oomalloc_arm(0, false);
     assert_int_equal(scenario(), UCRM_OK);
-    long total = A.count;
+    long total = oomalloc_count();
     assert_true(total > 30);
-    assert_int_equal(A.live, 0);
+    assert_int_equal(oomalloc_live(), 0);
     long nomem = 0;
-    for (long n = 1; n <= total + 1; n++) {
-        arm(n, fail_rest);
-        ucrm_err_t rc = scenario();
-        if (A.live != 0)
-            fail_msg("failing allocation %ld%s: %ld block(s) leaked", n, fail_rest ? "+" : "", A.live);
-        if (A.failed == 0) {
-            assert_int_equal(rc, UCRM_OK);
-            assert_int_equal(n, total + 1);
-            break;
-        }
-        if (rc != UCRM_OK && rc != UCRM_ERR_NOMEM)
-            fail_msg("failing allocation %ld: %s", n, ucrm_err_name(rc));
-        nomem += rc == UCRM_ERR_NOMEM;
-    }
+    assert_int_equal(oomalloc_torture(fail_rest, run, &nomem), total);
     print_message("%ld allocations in the scenario; failing #n%s: %ld runs ended in NOMEM\n", total,
                   fail_rest ? " and later" : "", nomem);
     assert_true(nomem > total / 2); /* most failures surface as NOMEM (some only lose an error message) */
-    assert_int_equal(A.secret_hits, 0);
-    arm(0, false);
+    assert_int_equal(oomalloc_secret_hits(), 0);
+    oomalloc_arm(0, false);
 }
 
 static void test_conf_oom__each_allocation_fails_once(void **state) {
@@ -268,29 +186,29 @@ static void test_conf_oom__allocations_fail_from_n_on(void **state) {
 /* Every freed block is scanned for the secret: none may still hold it (wiped before free). */
 static void test_conf_oom__secrets_wiped_on_free(void **state) {
     (void)state;
-    arm(0, false);
-    A.secret_hits = 0;
+    oomalloc_arm(0, false);
+    oomalloc_reset_hits();
     /* the detector works: a plain free of a secret copy is seen, a wiping free is not */
     char *s = ucrm__strdup("x" SECRET "y");
     ucrm__free(s);
-    assert_int_equal(A.secret_hits, 1);
+    assert_int_equal(oomalloc_secret_hits(), 1);
     s = ucrm__strdup(SECRET);
     ucrm__free_secret(s);
-    assert_int_equal(A.secret_hits, 1);
-    A.secret_hits = 0;
+    assert_int_equal(oomalloc_secret_hits(), 1);
+    oomalloc_reset_hits();
     assert_int_equal(scenario(), UCRM_OK);
-    assert_int_equal(A.secret_hits, 0);
-    assert_int_equal(A.live, 0);
+    assert_int_equal(oomalloc_secret_hits(), 0);
+    assert_int_equal(oomalloc_live(), 0);
 }
 
 static void test_conf_oom__new_and_dup_return_null(void **state) {
     (void)state;
-    arm(1, true);
+    oomalloc_arm(1, true);
     assert_null(ucrm_conf_new());
-    arm(0, false);
+    oomalloc_arm(0, false);
     ucrm_conf_t *c = ucrm_conf_new();
     assert_int_equal(ucrm_conf_set(c, "auth.access.token", SECRET, NULL), UCRM_OK);
-    arm(1, true);
+    oomalloc_arm(1, true);
     assert_null(ucrm_conf_dup(c));
     char **kv = NULL;
     size_t n = 0;
@@ -302,19 +220,17 @@ static void test_conf_oom__new_and_dup_return_null(void **state) {
     assert_int_equal(ucrm_conf_set(c, "retry.max", "4", &e), UCRM_ERR_NOMEM);
     assert_ptr_equal(e, &ucrm__oom_error); /* the static singleton: nothing to allocate */
     ucrm_error_destroy(e);
-    arm(0, false);
+    oomalloc_arm(0, false);
     ucrm_conf_destroy(c);
-    assert_int_equal(A.live, 0);
-    assert_int_equal(A.secret_hits, 0);
+    assert_int_equal(oomalloc_live(), 0);
+    assert_int_equal(oomalloc_secret_hits(), 0);
 }
 
 int main(void) {
     /* Must come first: the allocator can only be replaced before unicrm allocates anything. */
-    ucrm_err_t rc = ucrm_global_set_allocator(t_malloc, t_realloc, t_free);
-    if (rc != UCRM_OK) {
-        fprintf(stderr, "ucrm_global_set_allocator: %s\n", ucrm_err_name(rc));
+    if (oomalloc_install() != 0)
         return 1;
-    }
+    oomalloc_scan(secret_markers);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conf_oom__secrets_wiped_on_free),
         cmocka_unit_test(test_conf_oom__new_and_dup_return_null),

@@ -33,23 +33,17 @@ static int group_setup(void **state)
         return -1;
     fclose(fp);
     F = fake_start("--token-ttl", "60", "--jwt-public-key", PUBFILE, NULL);
+    *state = F;
     return F ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
-    (void)state;
-    int rc = fake_stop(F);
+    int rc = t_fake_stop(state);
     unlink(PUBFILE);
     rmdir(KEYDIR);
     EVP_PKEY_free(KEY);
-    return rc == 0 ? 0 : -1;
-}
-
-static int reset(void **state)
-{
-    (void)state;
-    return fake_reset(F);
+    return rc;
 }
 
 static cJSON *token(const char *path, const char *form, const char *const *hdrs, long expect)
@@ -295,11 +289,11 @@ static void test_fake_auth__salesforce_rotation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_fake_auth__hubspot_refresh_and_expiry, reset),
-        cmocka_unit_test_setup(test_fake_auth__hubspot_token_errors, reset),
-        cmocka_unit_test_setup(test_fake_auth__salesforce_flows, reset),
-        cmocka_unit_test_setup(test_fake_auth__salesforce_jwt, reset),
-        cmocka_unit_test_setup(test_fake_auth__salesforce_rotation, reset),
+        cmocka_unit_test_setup(test_fake_auth__hubspot_refresh_and_expiry, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_auth__hubspot_token_errors, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_auth__salesforce_flows, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_auth__salesforce_jwt, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_auth__salesforce_rotation, t_fake_reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -19,21 +19,9 @@ static ucrm_fake_t *F;
 
 static int group_setup(void **state)
 {
-    (void)state;
     F = fake_start("--seed", "3", NULL);
+    *state = F;
     return F ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return fake_stop(F) == 0 ? 0 : -1;
-}
-
-static int reset(void **state)
-{
-    (void)state;
-    return fake_reset(F);
 }
 
 static void test_fake_basics__start_and_bad_options(void **state)
@@ -248,13 +236,13 @@ static void test_fake_basics__tls_mode(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_fake_basics__start_and_bad_options, reset),
-        cmocka_unit_test_setup(test_fake_basics__stats_schema, reset),
-        cmocka_unit_test_setup(test_fake_basics__reset_clears_and_reseeds, reset),
-        cmocka_unit_test_setup(test_fake_basics__records_seed_and_read, reset),
-        cmocka_unit_test_setup(test_fake_basics__routing_errors, reset),
-        cmocka_unit_test_setup(test_fake_basics__keep_alive_and_server_timing, reset),
+        cmocka_unit_test_setup(test_fake_basics__start_and_bad_options, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_basics__stats_schema, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_basics__reset_clears_and_reseeds, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_basics__records_seed_and_read, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_basics__routing_errors, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_basics__keep_alive_and_server_timing, t_fake_reset),
         cmocka_unit_test(test_fake_basics__tls_mode),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, t_fake_stop);
 }

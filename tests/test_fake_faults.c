@@ -16,21 +16,9 @@ static ucrm_fake_t *F;
 
 static int group_setup(void **state)
 {
-    (void)state;
     F = fake_start("--fault-timeout-ms", "1500", "--hubspot-rate", "100000/10000", NULL);
+    *state = F;
     return F ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return fake_stop(F) == 0 ? 0 : -1;
-}
-
-static int reset(void **state)
-{
-    (void)state;
-    return fake_reset(F);
 }
 
 static double now_s(void)
@@ -254,11 +242,11 @@ static void test_fake_faults__latency_is_concurrent(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_fake_faults__status_faults, reset),
-        cmocka_unit_test_setup(test_fake_faults__reset_and_timeout, reset),
-        cmocka_unit_test_setup(test_fake_faults__before_versus_after, reset),
-        cmocka_unit_test_setup(test_fake_faults__migration_477_retry_after, reset),
+        cmocka_unit_test_setup(test_fake_faults__status_faults, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_faults__reset_and_timeout, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_faults__before_versus_after, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_faults__migration_477_retry_after, t_fake_reset),
         cmocka_unit_test(test_fake_faults__latency_is_concurrent),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, t_fake_stop);
 }

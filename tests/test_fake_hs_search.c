@@ -13,21 +13,9 @@ static ucrm_fake_t *F;
 
 static int group_setup(void **state)
 {
-    (void)state;
     F = fake_start("--seed", "250", "--hubspot-search-rate", "1000000/1000", "--hubspot-rate", "1000000/10000", NULL);
+    *state = F;
     return F ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return fake_stop(F) == 0 ? 0 : -1;
-}
-
-static int reset(void **state)
-{
-    (void)state;
-    return fake_reset(F);
 }
 
 static cJSON *search(const char *type, const char *body, long expect)
@@ -372,11 +360,11 @@ static void test_fake_hs_search__associations_v4(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_fake_hs_search__operators, reset),
-        cmocka_unit_test_setup(test_fake_hs_search__paging_sort_and_cap, reset),
-        cmocka_unit_test_setup(test_fake_hs_search__incremental_by_lastmodified, reset),
-        cmocka_unit_test_setup(test_fake_hs_search__associations_v4, reset),
-        cmocka_unit_test_setup(test_fake_hs_search__primary_company, reset),
+        cmocka_unit_test_setup(test_fake_hs_search__operators, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hs_search__paging_sort_and_cap, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hs_search__incremental_by_lastmodified, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hs_search__associations_v4, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hs_search__primary_company, t_fake_reset),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, t_fake_stop);
 }

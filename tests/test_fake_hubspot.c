@@ -13,22 +13,10 @@ static ucrm_fake_t *F;
 
 static int group_setup(void **state)
 {
-    (void)state;
     F = fake_start("--seed", "0", "--hubspot-rate", "100000/10000", "--hubspot-custom-properties",
                    "contacts.favorite_color,contacts.customer_code:unique,deals.priority_score:number", NULL);
+    *state = F;
     return F ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return fake_stop(F) == 0 ? 0 : -1;
-}
-
-static int reset(void **state)
-{
-    (void)state;
-    return fake_reset(F);
 }
 
 static char *create_contact(const char *email, const char *first)
@@ -462,17 +450,17 @@ static void test_fake_hubspot__properties_api(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_fake_hubspot__create_get_patch_delete, reset),
-        cmocka_unit_test_setup(test_fake_hubspot__duplicate_email_409, reset),
-        cmocka_unit_test_setup(test_fake_hubspot__validation_errors, reset),
-        cmocka_unit_test_setup(test_fake_hubspot__deal_derived_properties, reset),
-        cmocka_unit_test_setup(test_fake_hubspot__list_paging_no_gaps, reset),
-        cmocka_unit_test_setup(test_fake_hubspot__batch_read_create_update_upsert_archive, reset),
-        cmocka_unit_test_setup(test_fake_hubspot__batch_errors, reset),
-        cmocka_unit_test_setup(test_fake_hubspot__batch_update_upsert_multi_status, reset),
-        cmocka_unit_test_setup(test_fake_hubspot__id_with_encoded_slash, reset),
-        cmocka_unit_test_setup(test_fake_hubspot__unauthenticated, reset),
-        cmocka_unit_test_setup(test_fake_hubspot__properties_api, reset),
+        cmocka_unit_test_setup(test_fake_hubspot__create_get_patch_delete, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hubspot__duplicate_email_409, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hubspot__validation_errors, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hubspot__deal_derived_properties, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hubspot__list_paging_no_gaps, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hubspot__batch_read_create_update_upsert_archive, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hubspot__batch_errors, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hubspot__batch_update_upsert_multi_status, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hubspot__id_with_encoded_slash, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hubspot__unauthenticated, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_hubspot__properties_api, t_fake_reset),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, t_fake_stop);
 }

@@ -16,23 +16,11 @@ static ucrm_fake_t *F;
 
 static int group_setup(void **state)
 {
-    (void)state;
     /* windows long enough that a loaded machine cannot slip requests out of them during a test */
     F = fake_start("--hubspot-rate", "10/4000", "--hubspot-search-rate", "5/3000", "--hubspot-daily", "14",
                    "--salesforce-daily", "5", NULL);
+    *state = F;
     return F ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return fake_stop(F) == 0 ? 0 : -1;
-}
-
-static int reset(void **state)
-{
-    (void)state;
-    return fake_reset(F);
 }
 
 static long hdr_long(const char *hdrs, const char *name)
@@ -166,9 +154,9 @@ static void test_fake_limits__salesforce_daily(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_fake_limits__hubspot_rolling_window, reset),
-        cmocka_unit_test_setup(test_fake_limits__hubspot_search_window, reset),
-        cmocka_unit_test_setup(test_fake_limits__salesforce_daily, reset),
+        cmocka_unit_test_setup(test_fake_limits__hubspot_rolling_window, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_limits__hubspot_search_window, t_fake_reset),
+        cmocka_unit_test_setup(test_fake_limits__salesforce_daily, t_fake_reset),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, t_fake_stop);
 }

@@ -28,15 +28,9 @@ static unsigned rnd(void)
 
 static int group_setup(void **state)
 {
-    (void)state;
     F = fake_start("--seed", "20", "--hubspot-rate", "1000000/10000", "--hubspot-search-rate", "1000000/1000", NULL);
+    *state = F;
     return F ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return fake_stop(F) == 0 ? 0 : -1;
 }
 
 /* Sends raw bytes on a fresh connection, returns what came back (up to cap-1 bytes) */
@@ -296,5 +290,5 @@ int main(void)
         cmocka_unit_test(test_fake_robust__random_requests),
         cmocka_unit_test(test_fake_robust__pathological_patterns),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, t_fake_stop);
 }

@@ -20,28 +20,14 @@ static const char *H[3];
 
 static int group_setup(void **state)
 {
-    (void)state;
     F = fake_start("--salesforce-custom-fields", "Contact.External_Id__c:externalid,Contact.Lifecycle_Stage__c", NULL);
+    *state = F;
     return F ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return fake_stop(F) == 0 ? 0 : -1;
 }
 
 static int reset(void **state)
 {
-    (void)state;
-    if (fake_reset(F))
-        return -1;
-    char *t = fake_salesforce_token(F);
-    if (!t)
-        return -1;
-    t_bearer(t, TOKEN_LINE, sizeof TOKEN_LINE, H);
-    free(t);
-    return 0;
+    return t_fake_reset_sf(state, TOKEN_LINE, sizeof TOKEN_LINE, H);
 }
 
 /* the 3-character suffix of an 18-character id, computed independently of the fake */
@@ -480,5 +466,5 @@ int main(void)
         cmocka_unit_test_setup(test_fake_salesforce__get_updated_deleted, reset),
         cmocka_unit_test_setup(test_fake_salesforce__describe, reset),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, t_fake_stop);
 }

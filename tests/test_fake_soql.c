@@ -17,29 +17,15 @@ static const char *H[4];
 
 static int group_setup(void **state)
 {
-    (void)state;
     F = fake_start("--seed", "450", "--salesforce-custom-fields", "Account.Code__c:casesensitive,Account.Tag__c:externalid",
                    NULL);
+    *state = F;
     return F ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return fake_stop(F) == 0 ? 0 : -1;
 }
 
 static int reset(void **state)
 {
-    (void)state;
-    if (fake_reset(F))
-        return -1;
-    char *t = fake_salesforce_token(F);
-    if (!t)
-        return -1;
-    t_bearer(t, TOKEN_LINE, sizeof TOKEN_LINE, H);
-    free(t);
-    return 0;
+    return t_fake_reset_sf(state, TOKEN_LINE, sizeof TOKEN_LINE, H);
 }
 
 /* URL-encodes a SOQL text into dst (spaces as '+', as simple-salesforce and jsforce clients send them) */
@@ -415,5 +401,5 @@ int main(void)
         cmocka_unit_test_setup(test_fake_soql__keyset_paging_by_id, reset),
         cmocka_unit_test_setup(test_fake_soql__collections, reset),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, t_fake_stop);
 }

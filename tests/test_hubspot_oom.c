@@ -17,44 +17,9 @@
 
 #include <cmocka.h>
 
+#include "helpers/oomalloc.h"
 #include "helpers/script.h"
 #include <unicrm/unicrm.h>
-
-static size_t g_count, g_fail_at;
-static bool g_sticky, g_injected;
-static long g_live;
-
-static bool should_fail(void) {
-    g_count++;
-    if (g_fail_at && (g_count == g_fail_at || (g_sticky && g_count > g_fail_at))) {
-        g_injected = true;
-        return true;
-    }
-    return false;
-}
-
-static void *t_malloc(size_t n) {
-    if (should_fail())
-        return NULL;
-    void *p = malloc(n);
-    g_live += p != NULL;
-    return p;
-}
-
-static void *t_realloc(void *p, size_t n) {
-    if (should_fail())
-        return NULL;
-    void *q = realloc(p, n);
-    g_live += q && !p;
-    return q;
-}
-
-static void t_free(void *p) {
-    if (p) {
-        g_live--;
-        free(p);
-    }
-}
 
 static const char *const contact =
     "{\"id\":\"512\",\"properties\":{\"email\":\"jane@example.com\",\"firstname\":\"Jane\",\"hs_additional_emails\":"
@@ -173,31 +138,23 @@ out:
     ucrm_client_destroy(c);
     ucrm_conf_destroy(conf);
     bool all = ok == 8 && script_ok(s) && script_remaining(s) == 0;
-    if (!all && !g_injected)
+    if (!all && !oomalloc_failed())
         print_error("scenario: %d steps succeeded; script: %s, %zu left\n", ok, script_error(s), script_remaining(s));
     script_free(s);
     return all;
 }
 
+static void run(long n, void *ctx) {
+    (void)n, (void)ctx;
+    bool all = scenario();
+    if (!oomalloc_failed())
+        assert_true(all); /* without a failure, every step works */
+}
+
 static void torture(bool sticky) {
-    size_t n;
-    g_sticky = sticky;
-    for (n = 1;; n++) {
-        g_count = 0;
-        g_fail_at = n;
-        g_injected = false;
-        g_live = 0;
-        bool all = scenario();
-        if (g_live != 0)
-            fail_msg("fail at allocation %zu (%s): %ld blocks leaked", n, sticky ? "sticky" : "single", g_live);
-        if (!g_injected) {
-            assert_true(all); /* without a failure, every step works */
-            break;
-        }
-    }
-    print_message("%s: %zu allocation points, no leak\n", sticky ? "every allocation from N on" : "allocation N",
-                  n - 1);
-    assert_true(n > 200); /* the scenario really runs through the adapter */
+    long n = oomalloc_torture(sticky, run, NULL);
+    print_message("%s: %ld allocation points, no leak\n", sticky ? "every allocation from N on" : "allocation N", n);
+    assert_true(n > 199); /* the scenario really runs through the adapter */
 }
 
 static void test_hubspot_oom__single(void **state) {
@@ -211,10 +168,8 @@ static void test_hubspot_oom__sticky(void **state) {
 }
 
 int main(void) {
-    if (ucrm_global_set_allocator(t_malloc, t_realloc, t_free) != UCRM_OK) {
-        fprintf(stderr, "cannot install the counting allocator\n");
+    if (oomalloc_install() != 0)
         return 1;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hubspot_oom__single),
         cmocka_unit_test(test_hubspot_oom__sticky),

@@ -593,6 +593,13 @@ static void test_hubspot_rec__error_mapping(void **state) {
          NULL, 1, 0},
         {503, NULL, "", UCRM_ERR_PROVIDER, NULL, NULL, NULL, NULL, 1, 0},
         {405, NULL, "[1,2]", UCRM_ERR_PROVIDER, NULL, NULL, NULL, NULL, 0, 0},
+        /* answers that are not HubSpot errors (a proxy's page, no body, no category) map by status */
+        {401, "Content-Type: text/html", "<html>Unauthorized</html>", UCRM_ERR_AUTH, NULL, NULL, NULL, NULL, 0, 0},
+        {403, NULL, "", UCRM_ERR_FORBIDDEN, NULL, NULL, NULL, NULL, 0, 0},
+        {404, "Content-Type: text/html", "<html>Not Found</html>", UCRM_ERR_NOT_FOUND, NULL, NULL, NULL, NULL, 0, 0},
+        {409, NULL, "", UCRM_ERR_CONFLICT, NULL, NULL, NULL, NULL, 0, 0},
+        {400, NULL, "{\"status\":\"error\",\"message\":\"Invalid input JSON\"}", UCRM_ERR_VALIDATION, NULL, NULL,
+         NULL, NULL, 0, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         expect_error(&cases[i]);
@@ -621,12 +628,12 @@ static void test_hubspot_rec__not_found_on_get(void **state) {
 
 /* ---------------------------------------------------------------------------------------------- malformed */
 
-static void expect_protocol(const char *body, const char *why) {
+static void expect_protocol_of(ucrm_object_t o, const char *body, const char *why) {
     hsfx_t *f = hs_fx(NULL);
     script_answer_all(f->s, 200, NULL, body);
     ucrm_record_t *r = NULL;
     ucrm_error_t *e = NULL;
-    ucrm_err_t rc = ucrm_get(f->c, UCRM_OBJECT_ACCOUNT, "77", NULL, &r, &e);
+    ucrm_err_t rc = ucrm_get(f->c, o, "77", NULL, &r, &e);
     if (rc != UCRM_ERR_PROTOCOL)
         fail_msg("body %.60s: got %s, want UCRM_ERR_PROTOCOL", body, ucrm_err_name(rc));
     assert_null(r);
@@ -636,8 +643,18 @@ static void expect_protocol(const char *body, const char *why) {
     hs_fx_done(f);
 }
 
+static void expect_protocol(const char *body, const char *why) {
+    expect_protocol_of(UCRM_OBJECT_ACCOUNT, body, why);
+}
+
 static void test_hubspot_rec__malformed(void **state) {
     (void)state;
+    /* property values of the wrong kind, by conversion */
+    expect_protocol_of(UCRM_OBJECT_DEAL, "{\"id\":\"77\",\"properties\":{\"closedate\":\"soon\"}}", "closedate");
+    expect_protocol_of(UCRM_OBJECT_DEAL, "{\"id\":\"77\",\"properties\":{\"hs_is_closed\":\"maybe\"}}",
+                       "hs_is_closed");
+    expect_protocol_of(UCRM_OBJECT_DEAL, "{\"id\":\"77\",\"properties\":{\"amount\":\"12 EUR\"}}", "amount");
+    expect_protocol_of(UCRM_OBJECT_CONTACT, "{\"id\":\"77\",\"properties\":{\"email\":[1]}}", "email");
     expect_protocol("", "empty body");
     expect_protocol("{\"id\":\"77\",\"properties\":{\"name\":\"A", "malformed JSON");
     expect_protocol("[]", "not a JSON object");

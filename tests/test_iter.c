@@ -17,37 +17,16 @@
 #include "helpers/testprov.h"
 #include <unicrm/unicrm.h>
 
-typedef struct fx {
-    script_t *s;
-    ucrm_conf_t *conf;
-    ucrm_client_t *c;
-} fx_t;
+typedef tpfx_t fx_t;
 
 static int setup(void **state) {
-    testprov_register();
-    fx_t *f = calloc(1, sizeof *f);
-    f->s = script_new();
-    f->conf = ucrm_conf_new();
-    ucrm_conf_set(f->conf, "provider", "hubspot", NULL);
-    ucrm_conf_set(f->conf, "auth.access.token", "tok", NULL);
-    ucrm_conf_set(f->conf, "retry.max", "0", NULL);
-    script_install(f->s, f->conf);
-    assert_int_equal(ucrm_client_new(&f->c, f->conf, NULL), UCRM_OK);
-    *state = f;
+    static const char *const kv[] = {"retry.max", "0", NULL};
+    *state = tp_fx(kv);
     return 0;
 }
 
 static int teardown(void **state) {
-    fx_t *f = *state;
-    ucrm_client_destroy(f->c);
-    ucrm_conf_destroy(f->conf);
-    bool ok = script_ok(f->s);
-    if (!ok)
-        print_error("script: %s\n", script_error(f->s));
-    script_free(f->s);
-    free(f);
-    testprov_unregister();
-    return ok ? 0 : -1;
+    return tp_fx_done(*state) ? 0 : -1;
 }
 
 /* A page of contacts with ids first..last, then "next" when given. */
@@ -245,6 +224,17 @@ static void test_iter__search_and_argument_checks(void **state) {
     assert_int_equal(ucrm_list(f->c, (ucrm_object_t)0, NULL, &it, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_list(NULL, UCRM_OBJECT_CONTACT, NULL, &it, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_iter_next(NULL, NULL, NULL), UCRM_ERR_INVALID_ARG);
+    e = NULL;
+    assert_int_equal(ucrm_search(f->c, (ucrm_object_t)9, "email", "x", NULL, &it, &e), UCRM_ERR_INVALID_ARG);
+    assert_non_null(strstr(ucrm_error_message(e), "unknown object"));
+    ucrm_error_destroy(e);
+    assert_int_equal(ucrm_search(NULL, UCRM_OBJECT_CONTACT, "email", "x", NULL, &it, NULL), UCRM_ERR_INVALID_ARG);
+    ucrm_records_t *page = NULL;
+    assert_int_equal(ucrm_iter_next_page(NULL, &page, NULL), UCRM_ERR_INVALID_ARG);
+    int64_t total = 0;
+    assert_int_equal(ucrm_iter_total(NULL, &total), UCRM_ERR_INVALID_ARG);
+    assert_null(ucrm_records_get(NULL, 0));
+    assert_null(ucrm_records_take(NULL, 0));
     assert_null(ucrm_iter_cursor(NULL));
     ucrm_iter_destroy(NULL);
     ucrm_records_destroy(NULL);

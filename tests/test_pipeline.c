@@ -453,6 +453,9 @@ static void test_pipeline__passthrough_bad_arguments(void **state) {
     assert_int_equal(ucrm_passthrough(f->c, "GET", "/a b", NULL, 0, NULL, &resp, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_passthrough(f->c, "GET", "/a\r\nX: y", NULL, 0, NULL, &resp, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_passthrough(f->c, "POST", "/a", NULL, 5, NULL, &resp, NULL), UCRM_ERR_INVALID_ARG);
+    /* the length is refused before the body is read */
+    assert_int_equal(ucrm_passthrough(f->c, "POST", "/a", "{}", (size_t)64 * 1024 * 1024 + 1, NULL, &resp, NULL),
+                     UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_passthrough(NULL, "GET", "/a", NULL, 0, NULL, &resp, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_passthrough(f->c, "GET", "/a", NULL, 0, NULL, NULL, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(script_requests(f->s), 0);
@@ -602,6 +605,7 @@ static void test_pipeline__argument_checks(void **state) {
     assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, "", NULL, &r, &e), UCRM_ERR_INVALID_ARG);
     assert_non_null(strstr(ucrm_error_message(e), "empty"));
     ucrm_error_destroy(e);
+    e = NULL;
     assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, NULL, NULL, &r, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, "a\nb", NULL, &r, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, "\xff", NULL, &r, NULL), UCRM_ERR_INVALID_ARG);
@@ -612,13 +616,34 @@ static void test_pipeline__argument_checks(void **state) {
     assert_int_equal(ucrm_get(f->c, UCRM_OBJECT_CONTACT, longid, NULL, &r, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_create(f->c, NULL, NULL, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_update(f->c, NULL, NULL, NULL), UCRM_ERR_INVALID_ARG);
+    assert_int_equal(ucrm_upsert(f->c, NULL, "email", NULL, &e), UCRM_ERR_INVALID_ARG);
+    assert_string_equal(ucrm_error_message(e), "ucrm_upsert: record is NULL");
+    ucrm_error_destroy(e);
     assert_int_equal(ucrm_delete(f->c, UCRM_OBJECT_DEAL, "", NULL, NULL), UCRM_ERR_INVALID_ARG);
+    assert_int_equal(ucrm_delete(NULL, UCRM_OBJECT_DEAL, "1", NULL, NULL), UCRM_ERR_INVALID_ARG);
+    assert_int_equal(ucrm_delete(f->c, (ucrm_object_t)-1, "1", NULL, NULL), UCRM_ERR_INVALID_ARG);
     r = new_contact("x@example.com");
+    e = NULL;
+    assert_int_equal(ucrm_create(NULL, r, NULL, &e), UCRM_ERR_INVALID_ARG);
+    assert_string_equal(ucrm_error_message(e), "ucrm_create: client is NULL");
+    assert_int_equal(ucrm_error_write_state(e), UCRM_WRITE_NOT_APPLIED);
+    ucrm_error_destroy(e);
+    assert_int_equal(ucrm_update(NULL, r, NULL, NULL), UCRM_ERR_INVALID_ARG);
+    assert_int_equal(ucrm_upsert(NULL, r, "email", NULL, NULL), UCRM_ERR_INVALID_ARG);
     assert_int_equal(ucrm_update(f->c, r, NULL, NULL), UCRM_ERR_INVALID_ARG); /* no id */
     ucrm_record_set_id(r, "5");
     assert_int_equal(ucrm_create(f->c, r, NULL, NULL), UCRM_ERR_INVALID_ARG); /* has an id */
     assert_int_equal(ucrm_upsert(f->c, r, "first_name", NULL, NULL), UCRM_ERR_INVALID_ARG); /* no value */
     assert_int_equal(ucrm_upsert(f->c, r, "bogus", NULL, NULL), UCRM_ERR_INVALID_FIELD);
+    ucrm_record_destroy(r);
+    /* no key given and none configured for deals */
+    assert_int_equal(ucrm_record_new(&r, UCRM_OBJECT_DEAL), UCRM_OK);
+    assert_int_equal(ucrm_record_set_string(r, "name", "D"), UCRM_OK);
+    e = NULL;
+    assert_int_equal(ucrm_upsert(f->c, r, NULL, NULL, &e), UCRM_ERR_INVALID_ARG);
+    assert_non_null(strstr(ucrm_error_message(e), "upsert.deal.key is not configured"));
+    assert_int_equal(ucrm_error_write_state(e), UCRM_WRITE_NOT_APPLIED); /* refused before sending */
+    ucrm_error_destroy(e);
     ucrm_record_destroy(r);
     assert_int_equal(script_requests(f->s), 0);
 }

@@ -13,55 +13,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "helpers/oomalloc.h"
 #include "record_int.h"
 #include "reqopts_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-static size_t g_count;   /* allocations attempted in this run */
-static size_t g_fail_at; /* 0: never fail */
-static bool g_sticky;    /* fail every allocation from g_fail_at on */
-static bool g_injected;  /* a failure was injected in this run */
-static long g_live;      /* blocks currently allocated */
-
-static bool should_fail(void) {
-    g_count++;
-    if (g_fail_at && (g_count == g_fail_at || (g_sticky && g_count > g_fail_at))) {
-        g_injected = true;
-        return true;
-    }
-    return false;
-}
-
-static void *t_malloc(size_t n) {
-    if (should_fail())
-        return NULL;
-    void *p = malloc(n);
-    g_live += p != NULL;
-    return p;
-}
-
-static void *t_realloc(void *p, size_t n) {
-    if (should_fail())
-        return NULL;
-    void *q = realloc(p, n);
-    g_live += q && !p;
-    return q;
-}
-
-static void t_free(void *p) {
-    if (p) {
-        g_live--;
-        free(p);
-    }
-}
-
-#define STEP(x)                                                                                                \
-    do {                                                                                                       \
-        if ((rc = (x)) != UCRM_OK)                                                                             \
-            goto out;                                                                                          \
-    } while (0)
 
 static const char *doc =
     "{\"id\":\"0035g00000XyZ\",\"first_name\":\"Ada \\u00c9\\ud83d\\ude00\",\"email\":\"ada@x.io\","
@@ -75,7 +32,7 @@ static const char *doc =
 static ucrm_err_t expect_error(ucrm_object_t o, const char *json, ucrm_err_t want, bool *absorbed) {
     ucrm_record_t *r = NULL;
     ucrm_error_t *e = NULL;
-    size_t before = g_count;
+    long before = oomalloc_count();
     ucrm_err_t rc = ucrm_record_new_from_json(&r, o, json, strlen(json), &e);
     assert_null(r);
     assert_non_null(e);
@@ -85,7 +42,7 @@ static ucrm_err_t expect_error(ucrm_object_t o, const char *json, ucrm_err_t wan
     if (rc == UCRM_ERR_NOMEM)
         return rc;
     assert_int_equal(rc, want);
-    if (g_injected && g_fail_at > before)
+    if (oomalloc_failed() && oomalloc_fail_at() > before)
         *absorbed = true; /* only the details were lost */
     return UCRM_OK;
 }
@@ -199,30 +156,20 @@ out:
     return rc;
 }
 
+static void run(long n, void *ctx) {
+    bool sticky = *(const bool *)ctx, absorbed = false;
+    ucrm_err_t rc = scenario(&absorbed);
+    if (!oomalloc_failed())
+        assert_int_equal(rc, UCRM_OK);
+    else if (rc != UCRM_ERR_NOMEM && !(rc == UCRM_OK && absorbed))
+        fail_msg("fail at allocation %ld (%s): %s instead of UCRM_ERR_NOMEM", n, oomalloc_mode(sticky),
+                 ucrm_err_name(rc));
+}
+
 static void torture(bool sticky) {
-    size_t n;
-    g_sticky = sticky;
-    g_live = 0;
-    for (n = 1;; n++) {
-        bool absorbed = false;
-        g_count = 0;
-        g_fail_at = n;
-        g_injected = false;
-        ucrm_err_t rc = scenario(&absorbed);
-        if (g_live != 0)
-            fail_msg("fail at allocation %zu (%s): %ld blocks leaked", n, sticky ? "sticky" : "single", g_live);
-        if (!g_injected) {
-            assert_int_equal(rc, UCRM_OK);
-            break;
-        }
-        if (rc != UCRM_ERR_NOMEM && !(rc == UCRM_OK && absorbed))
-            fail_msg("fail at allocation %zu (%s): %s instead of UCRM_ERR_NOMEM", n, sticky ? "sticky" : "single",
-                     ucrm_err_name(rc));
-    }
-    g_fail_at = 0;
-    print_message("%s mode: %zu allocations in the scenario, each failure handled\n", sticky ? "sticky" : "single",
-                  n - 1);
-    assert_true(n > 100);
+    long n = oomalloc_torture(sticky, run, &sticky);
+    print_message("%s mode: %ld allocations in the scenario, each failure handled\n", oomalloc_mode(sticky), n);
+    assert_true(n > 99);
 }
 
 static void test_record_oom__each_allocation_fails_once(void **state) {
@@ -236,10 +183,8 @@ static void test_record_oom__every_allocation_fails_from_n(void **state) {
 }
 
 int main(void) {
-    if (ucrm_global_set_allocator(t_malloc, t_realloc, t_free) != UCRM_OK) {
-        fprintf(stderr, "could not install the allocator\n");
+    if (oomalloc_install() != 0)
         return 1;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_oom__each_allocation_fails_once),
         cmocka_unit_test(test_record_oom__every_allocation_fails_from_n),

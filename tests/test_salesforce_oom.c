@@ -17,44 +17,9 @@
 
 #include <cmocka.h>
 
+#include "helpers/oomalloc.h"
 #include "helpers/script.h"
 #include <unicrm/unicrm.h>
-
-static size_t g_count, g_fail_at;
-static bool g_sticky, g_injected;
-static long g_live;
-
-static bool should_fail(void) {
-    g_count++;
-    if (g_fail_at && (g_count == g_fail_at || (g_sticky && g_count > g_fail_at))) {
-        g_injected = true;
-        return true;
-    }
-    return false;
-}
-
-static void *t_malloc(size_t n) {
-    if (should_fail())
-        return NULL;
-    void *p = malloc(n);
-    g_live += p != NULL;
-    return p;
-}
-
-static void *t_realloc(void *p, size_t n) {
-    if (should_fail())
-        return NULL;
-    void *q = realloc(p, n);
-    g_live += q && !p;
-    return q;
-}
-
-static void t_free(void *p) {
-    if (p) {
-        g_live--;
-        free(p);
-    }
-}
 
 #define V "/services/data/v66.0"
 #define SEL "Id,CreatedDate,SystemModstamp,IsDeleted,FirstName,LastName,Email,Phone,MobilePhone,HomePhone," \
@@ -158,35 +123,28 @@ out:
     return ok;
 }
 
+static void run(long n, void *ctx) {
+    (void)n, (void)ctx;
+    script_t *s = script_new();
+    script_scenario(s);
+    (void)scenario(s);
+    script_free(s);
+}
+
 static void torture(bool sticky) {
-    g_sticky = sticky;
-    for (size_t n = 1;; n++) {
-        script_t *s = script_new();
-        script_scenario(s);
-        long live = g_live;
-        g_count = 0;
-        g_fail_at = n;
-        g_injected = false;
-        (void)scenario(s);
-        g_fail_at = 0;
-        script_free(s);
-        if (g_live != live)
-            fail_msg("fail at %zu (%s): %ld blocks leaked", n, sticky ? "sticky" : "once", g_live - live);
-        if (!g_injected)
-            break;
-    }
+    oomalloc_torture(sticky, run, NULL);
 }
 
 static void test_salesforce_oom__scenario_without_failures(void **state) {
     (void)state;
     script_t *s = script_new();
     script_scenario(s);
-    long live = g_live;
+    long live = oomalloc_live();
     assert_int_equal(scenario(s), 6);
     assert_true(script_ok(s));
     assert_int_equal(script_remaining(s), 0);
     script_free(s);
-    assert_int_equal(g_live, live);
+    assert_int_equal(oomalloc_live(), live);
 }
 
 static void test_salesforce_oom__nth_allocation_fails(void **state) {
@@ -200,7 +158,7 @@ static void test_salesforce_oom__every_allocation_from_nth_fails(void **state) {
 }
 
 int main(void) {
-    if (ucrm_global_set_allocator(t_malloc, t_realloc, t_free) != UCRM_OK)
+    if (oomalloc_install() != 0)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_salesforce_oom__scenario_without_failures),

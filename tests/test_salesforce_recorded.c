@@ -492,6 +492,10 @@ static void test_salesforce_recorded__error_mapping(void **state) {
         {400, "not json at all", 1, UCRM_ERR_VALIDATION, false, NULL, NULL, NULL, "not json at all"},
         {400, "[]", 1, UCRM_ERR_VALIDATION, false, NULL, NULL, NULL, "(no message)"},
         {405, "", 1, UCRM_ERR_PROVIDER, false, NULL, NULL, NULL, NULL},
+        /* answers that are not Salesforce errors (a proxy's page, no body) map by status */
+        {404, "<html><body>Not Found</body></html>", 1, UCRM_ERR_NOT_FOUND, false, NULL, NULL, NULL, "Not Found"},
+        {403, "", 1, UCRM_ERR_FORBIDDEN, false, NULL, NULL, NULL, NULL},
+        {409, "", 1, UCRM_ERR_CONFLICT, false, NULL, NULL, NULL, NULL},
     };
     ucrm_error_t *e = NULL;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -649,6 +653,26 @@ static void test_salesforce_recorded__local_write_errors(void **state) {
     ucrm_record_unset(r, "custom.Email");
     ucrm_record_set_json(r, "additional_emails", "[\"a@example.com\"]");
     sft_want(ucrm_create(FX->c, r, NULL, &e), &e, UCRM_ERR_UNSUPPORTED);
+    ucrm_record_unset(r, "additional_emails");
+    /* upsert keys Salesforce cannot use: empty, not one value, no field of its own, not one plain field */
+    ucrm_record_set_string(r, "custom.External_Id__c", "");
+    assert_int_equal(ucrm_upsert(FX->c, r, "custom.External_Id__c", NULL, &e), UCRM_ERR_INVALID_ARG);
+    assert_non_null(strstr(ucrm_error_message(e), "is empty"));
+    assert_int_equal(ucrm_error_write_state(e), UCRM_WRITE_NOT_APPLIED);
+    ucrm_error_destroy(e);
+    e = NULL;
+    ucrm_record_set_json(r, "custom.External_Id__c", "{\"a\":1}");
+    assert_int_equal(ucrm_upsert(FX->c, r, "custom.External_Id__c", NULL, &e), UCRM_ERR_INVALID_ARG);
+    assert_non_null(strstr(ucrm_error_message(e), "no single value"));
+    ucrm_error_destroy(e);
+    e = NULL;
+    ucrm_record_set_string(r, "lifecycle_stage", "lead");
+    assert_int_equal(ucrm_upsert(FX->c, r, "lifecycle_stage", NULL, &e), UCRM_ERR_UNSUPPORTED);
+    assert_non_null(strstr(ucrm_error_message(e), "mapping.contact.lifecycle_stage"));
+    ucrm_error_destroy(e);
+    e = NULL;
+    ucrm_record_set_json(r, "address", "{\"city\":\"Oslo\"}");
+    sft_want(ucrm_upsert(FX->c, r, "address", NULL, &e), &e, UCRM_ERR_UNSUPPORTED);
     ucrm_record_destroy(r);
     assert_int_equal(script_requests(FX->s), 0); /* nothing was sent, not even a token request */
     script_expect(FX->s, "GET", V "/limits", NULL, 200, NULL, "{}");

@@ -19,65 +19,19 @@
 
 #include <cmocka.h>
 
+#include "helpers/oomalloc.h"
 #include "helpers/script.h"
 #include "helpers/testprov.h"
 #include <unicrm/unicrm.h>
-
-static size_t g_count;
-static size_t g_fail_at;
-static bool g_sticky;
-static bool g_injected;
-static long g_live;
-static bool g_absorbing;     /* inside a call that may absorb a failure (best-effort details, echo checks) */
-static bool g_hard_failure;  /* a failure was injected outside such a call: the scenario must say NOMEM */
-
-static bool should_fail(void) {
-    g_count++;
-    if (g_fail_at && (g_count == g_fail_at || (g_sticky && g_count > g_fail_at))) {
-        g_injected = true;
-        g_hard_failure |= !g_absorbing;
-        return true;
-    }
-    return false;
-}
 
 /* Calls whose allocation failures are absorbed by design: an error object that could not be allocated (the
  * static out-of-memory error stands in, the code is kept), and ucrm_policy_is_echo (an answer of 0 on failure:
  * the change is applied, never lost). */
 #define ABSORBING(x)                                                                                           \
     do {                                                                                                       \
-        g_absorbing = true;                                                                                    \
+        oomalloc_absorbing(true);                                                                              \
         x;                                                                                                     \
-        g_absorbing = false;                                                                                   \
-    } while (0)
-
-static void *t_malloc(size_t n) {
-    if (should_fail())
-        return NULL;
-    void *p = malloc(n);
-    g_live += p != NULL;
-    return p;
-}
-
-static void *t_realloc(void *p, size_t n) {
-    if (should_fail())
-        return NULL;
-    void *q = realloc(p, n);
-    g_live += q && !p;
-    return q;
-}
-
-static void t_free(void *p) {
-    if (p) {
-        g_live--;
-        free(p);
-    }
-}
-
-#define STEP(x)                                                                                                \
-    do {                                                                                                       \
-        if ((rc = (x)) != UCRM_OK)                                                                             \
-            goto out;                                                                                          \
+        oomalloc_absorbing(false);                                                                             \
     } while (0)
 
 static ucrm_client_t *g_client;
@@ -221,30 +175,20 @@ out:
     return rc;
 }
 
+static void run(long n, void *ctx) {
+    bool sticky = *(const bool *)ctx;
+    ucrm_err_t rc = scenario();
+    if (!oomalloc_failed())
+        assert_int_equal(rc, UCRM_OK);
+    else if (rc != UCRM_ERR_NOMEM && !(rc == UCRM_OK && !oomalloc_hard_failure()))
+        fail_msg("fail at allocation %ld (%s): %s instead of UCRM_ERR_NOMEM", n, oomalloc_mode(sticky),
+                 ucrm_err_name(rc));
+}
+
 static void torture(bool sticky) {
-    size_t n;
-    g_sticky = sticky;
-    for (n = 1;; n++) {
-        g_live = 0;
-        g_count = 0;
-        g_fail_at = n;
-        g_injected = false;
-        g_hard_failure = false;
-        ucrm_err_t rc = scenario();
-        if (g_live != 0)
-            fail_msg("fail at allocation %zu (%s): %ld blocks leaked", n, sticky ? "sticky" : "single", g_live);
-        if (!g_injected) {
-            assert_int_equal(rc, UCRM_OK);
-            break;
-        }
-        if (rc != UCRM_ERR_NOMEM && !(rc == UCRM_OK && !g_hard_failure))
-            fail_msg("fail at allocation %zu (%s): %s instead of UCRM_ERR_NOMEM", n, sticky ? "sticky" : "single",
-                     ucrm_err_name(rc));
-    }
-    g_fail_at = 0;
-    print_message("%s mode: %zu allocations in the scenario, each failure handled\n", sticky ? "sticky" : "single",
-                  n - 1);
-    assert_true(n > 100);
+    long n = oomalloc_torture(sticky, run, &sticky);
+    print_message("%s mode: %ld allocations in the scenario, each failure handled\n", oomalloc_mode(sticky), n);
+    assert_true(n > 99);
 }
 
 static void test_sync_oom__each_allocation_fails_once(void **state) {
@@ -258,10 +202,8 @@ static void test_sync_oom__every_allocation_fails_from_n(void **state) {
 }
 
 int main(void) {
-    if (ucrm_global_set_allocator(t_malloc, t_realloc, t_free) != UCRM_OK) {
-        fprintf(stderr, "could not install the allocator\n");
+    if (oomalloc_install() != 0)
         return 1;
-    }
     /* A client only for its field map (made before the torture: its own failures are other tests' business). */
     testprov_register_as("hubspot");
     script_t *s = script_new();

@@ -269,8 +269,8 @@ UCRM_API const char *ucrm_error_field(const ucrm_error_t *e);
 UCRM_API const char *ucrm_error_existing_id(const ucrm_error_t *e);
 
 /**
- * @brief Provider detail as JSON text: the provider's error body (secrets removed) or, for a Salesforce 300, the
- *        array of matching record URLs; "" when there is none. NULL-safe: "".
+ * @brief Provider detail as JSON text: the provider's error body (API errors only: nothing a token endpoint sends
+ *        is kept) or, for a Salesforce 300, the array of matching record URLs; "" when there is none. NULL-safe: "".
  * @remark Lifetime: as long as the error object.
  * @since 1.0.0
  */
@@ -955,7 +955,11 @@ UCRM_API ucrm_err_t ucrm_batch_add_id(ucrm_batch_t *b, const char *id);
 /**
  * @brief Runs the batch in chunks of the provider's batch size (HubSpot 100, Salesforce 200).
  * @returns UCRM_OK when every item succeeded; UCRM_ERR_PARTIAL when some failed (see ucrm_batch_result());
- *          another error when the batch could not run at all (then every item reports that error).
+ *          another error when an error that every chunk would meet (authentication, quota, rate limit, timeout)
+ *          stopped the batch before any item succeeded (then every item reports that error);
+ *          UCRM_ERR_INVALID_ARG before anything is sent (a NULL argument, an UPSERT batch without a key field or
+ *          with an item lacking its value: the batch has not run and may be run once fixed); UCRM_ERR_STATE when
+ *          it already ran.
  * @remark A batch runs once; to retry failed items, add them to a new batch.
  * @since 1.0.0
  */

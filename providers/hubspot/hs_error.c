@@ -81,13 +81,11 @@ static ucrm_err_t code_of_category(const char *cat, int status) {
     for (size_t i = 0; cat && i < UCRM__ARRAY_LEN(cats); i++)
         if (strcmp(cats[i].cat, cat) == 0)
             return cats[i].code;
+    /* 401, 403, 429 and 5xx never get here: hs_parse_error decides those by status alone */
     switch (status) {
     case 400: return UCRM_ERR_VALIDATION;
-    case 401: return UCRM_ERR_AUTH;
-    case 403: return UCRM_ERR_FORBIDDEN;
     case 404: return UCRM_ERR_NOT_FOUND;
     case 409: return UCRM_ERR_CONFLICT;
-    case 429: return UCRM_ERR_RATE_LIMITED;
     default: return UCRM_ERR_PROVIDER;
     }
 }

@@ -59,9 +59,8 @@ static ucrm_err_t sf_init(const ucrm_conf_t *conf, void **state, ucrm_error_t **
     sf_state_t *st = ucrm__calloc(1, sizeof *st);
     if (!st)
         return ucrm__fail(errp, UCRM_ERR_NOMEM, "out of memory");
+    /* The property table has the default: the value is always set and validated (digits.digits). */
     const char *v = ucrm_conf__str(conf, UCRM_P_SF_API_VERSION);
-    if (!v || !*v)
-        v = "66.0";
     snprintf(st->version, sizeof st->version, "v%.12s", v);
     snprintf(st->data_path, sizeof st->data_path, "/services/data/%s", st->version);
     st->version_major = atoi(v);

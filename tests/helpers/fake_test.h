@@ -78,6 +78,18 @@ static inline cJSON *t_call_h(const ucrm_fake_t *f, const char *method, const ch
     return j;
 }
 
+/* A test_fake_* program's group setup starts its fake and makes it the group state (*state = F = fake_start(...));
+ * then t_fake_stop is its group teardown and t_fake_reset the setup of each case. */
+static inline int t_fake_stop(void **state)
+{
+    return fake_stop(*state) == 0 ? 0 : -1;
+}
+
+static inline int t_fake_reset(void **state)
+{
+    return fake_reset(*state);
+}
+
 /* "Authorization: Bearer <token>" header list in caller storage. */
 static inline const char *const *t_bearer(const char *token, char *line, size_t cap, const char *hdrs[3])
 {
@@ -85,6 +97,19 @@ static inline const char *const *t_bearer(const char *token, char *line, size_t 
     hdrs[0] = line;
     hdrs[1] = NULL;
     return hdrs;
+}
+
+/* t_fake_reset, then a new Salesforce access token from the fake as a header list in caller storage (t_bearer). */
+static inline int t_fake_reset_sf(void **state, char *line, size_t cap, const char *hdrs[3])
+{
+    if (t_fake_reset(state))
+        return -1;
+    char *t = fake_salesforce_token(*state);
+    if (!t)
+        return -1;
+    t_bearer(t, line, cap, hdrs);
+    free(t);
+    return 0;
 }
 
 #endif /* UCRM_TESTS_FAKE_TEST_H */

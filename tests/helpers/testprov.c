@@ -22,6 +22,7 @@
 #include "record_int.h"
 #include "reqopts_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static void url_object(ucrm_buf_t *b, ucrm_object_t o) { ucrm_buf__printf(b, "/objects/%s", ucrm_object_name(o)); }
@@ -426,3 +427,42 @@ void testprov_register_as(const char *name) {
 }
 
 void testprov_unregister(void) { ucrm_provider__register_test(NULL); }
+
+tpfx_t *tp_fx(const char *const *kv) {
+    testprov_register();
+    tpfx_t *f = calloc(1, sizeof *f);
+    if (!f)
+        abort();
+    f->s = script_new();
+    f->conf = ucrm_conf_new();
+    static const char *const defaults[] = {"provider", "hubspot", "auth.access.token", "tok", NULL};
+    for (int pass = 0; pass < 2; pass++) {
+        const char *const *p = pass ? kv : defaults;
+        for (size_t i = 0; p && p[i]; i += 2) {
+            ucrm_error_t *e = NULL;
+            if (ucrm_conf_set(f->conf, p[i], p[i + 1], &e) != UCRM_OK) {
+                fprintf(stderr, "tp_fx: %s=%s: %s\n", p[i], p[i + 1] ? p[i + 1] : "(null)", ucrm_error_message(e));
+                abort();
+            }
+        }
+    }
+    script_install(f->s, f->conf);
+    ucrm_error_t *e = NULL;
+    if (ucrm_client_new(&f->c, f->conf, &e) != UCRM_OK) {
+        fprintf(stderr, "tp_fx: client: %s\n", ucrm_error_message(e));
+        abort();
+    }
+    return f;
+}
+
+bool tp_fx_done(tpfx_t *f) {
+    ucrm_client_destroy(f->c);
+    ucrm_conf_destroy(f->conf);
+    bool ok = script_ok(f->s);
+    if (!ok)
+        fprintf(stderr, "script: %s\n", script_error(f->s));
+    script_free(f->s);
+    free(f);
+    testprov_unregister();
+    return ok;
+}
