@@ -48,18 +48,30 @@ bool redis_srv_available(const char **why) {
     return true;
 }
 
+/* A port for a server that is restarted on it (redis_srv_restart) and that test programs running side by side
+ * (UCRM_TEST_JOBS) must not take from one another: picked at random below the kernel's ephemeral range, which
+ * every port-0 bind and outgoing connection draws from, so a killed server's port is not handed to someone else
+ * before it comes back. Bound once to see that it is free. */
 static int free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
+    static unsigned seed;
+    if (!seed)
+        seed = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
+    for (int attempt = 0; attempt < 50; attempt++) {
+        seed = seed * 1103515245u + 12345u;
+        int port = 20000 + (int)((seed >> 8) % 12000u); /* 20000..31999: below 32768, Linux's default start */
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            return -1;
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons((uint16_t)port);
+        int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
         close(fd);
-    return port;
+        if (ok)
+            return port;
+    }
+    return -1;
 }
 
 static int dial(int port, int timeout_ms) {
