@@ -329,7 +329,10 @@ const ucrm_prop_t ucrm_props[UCRM_P__COUNT] = {
                 "an in-process limiter with redis.degrade.percent of every budget and refreshes tokens by itself, "
                 "logged at WARNING once when it starts and once when Redis is back; what it used meanwhile is "
                 "then added to the shared budget, and a token it refreshed is stored if no newer one was. Never "
-                "an unbounded burst: at most redis.degrade.percent per process.",
+                "an unbounded burst: what the other processes sent is unknown, so the fallback takes each window "
+                "as full when the outage begins (nothing new for up to one window), then at most "
+                "redis.degrade.percent per process; the daily budget follows the provider's account-wide figures "
+                "once a response brings them.",
     },
     [UCRM_P_REDIS_DEGRADE_PERCENT] = {
         .name = "redis.degrade.percent", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_INT,

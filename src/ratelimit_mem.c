@@ -477,8 +477,9 @@ void ucrm_rl_mem__seed(void *impl, ucrm_bucket_t b, const int64_t *ts, size_t n)
     pthread_mutex_lock(&m->lock);
     int64_t now = ucrm__mono_us();
     win_expire(w, now);
-    for (size_t i = 0; w->max > 0 && i < n; i++) /* the ring stays in order: only what is newer than its newest */
-        if (now - ts[i] < w->us && ts[i] <= now && (!w->n || ts[i] > win_nth(w, w->n)))
+    /* the ring stays in order: only what is not older than its newest (several at one time all count) */
+    for (size_t i = 0; w->max > 0 && i < n; i++)
+        if (now - ts[i] < w->us && ts[i] <= now && (!w->n || ts[i] >= win_nth(w, w->n)))
             win_push(w, ts[i]);
     pthread_mutex_unlock(&m->lock);
 }

@@ -35,7 +35,7 @@
  *
  * Failure (redis.failure). closed: acquire fails with the endpoint's "unreachable" error. degrade: acquire uses
  * an in-process limiter with redis.degrade.percent of every budget, which starts with what this process sent in
- * the current windows; once the reconnect backoff allows, the first acquire puts what went through it back into
+ * the current windows and the rest of them as taken by the others (seed_fallback); once the reconnect backoff allows, the first acquire puts what went through it back into
  * Redis, and that answer ends the outage. The transitions are reported once each, through the ticket (the
  * pipeline logs them at WARNING).
  */
@@ -501,8 +501,10 @@ static ucrm_err_t rr_create(void **impl, const ucrm_rl_settings_t *s, const ucrm
         ucrm_rl_settings_t fs = *s;
         fs.window_max = share(s->window_max, m->degrade_pct);
         fs.search_max = share(s->search_max, m->degrade_pct);
+        /* the daily share holds until the provider's figures come, which are the whole account's: then the
+         * fallback counts the account's usage against the whole budget (rr_done applies a configured cap) */
         fs.daily_max = share(s->daily_max, m->degrade_pct);
-        fs.daily_explicit = true; /* a cap: the provider's account-wide figure must not replace it */
+        fs.daily_explicit = false;
         fs.concurrency = share(s->concurrency, m->degrade_pct);
         rc = ucrm_limiter__memory.create(&m->fallback, &fs, conf, key, errp);
     }
@@ -516,13 +518,20 @@ static ucrm_err_t rr_create(void **impl, const ucrm_rl_settings_t *s, const ucrm
 
 /* ---------------------------------------------------------------------------------------------- errors, events */
 
-/* The fallback starts with what this process sent in the current windows (lock held). */
+/* The fallback starts with what this process sent in the current windows, and with the rest of each window as
+ * sent by the others just now (lock held). What the other processes sent is unknown once Redis is gone, and their
+ * share may have been far larger than this one's: only "the window was full" is safe. So a process's fallback sends
+ * nothing new until one window after the outage began (or until its own part of the window, if that was more than
+ * 100 - redis.degrade.percent, has aged out); from then on every process stays within its share. Its share is
+ * what the phantom entries need to block it, so no more are kept. */
 static void seed_fallback(rr_t *m) {
     int64_t now = ucrm__mono_us();
     for (int b = 0; b < NBUCKETS; b++) {
         clog_t *l = &m->log[b];
         clog_expire(l, now, win_us(m, b));
-        size_t n = l->n + (size_t)m->inflight[b]; /* requests on their way count as completed now */
+        size_t own = l->n + (size_t)m->inflight[b]; /* requests on their way count as completed now */
+        int64_t lim = win_max(m, b), others = lim - (int64_t)own, cap = share(lim, m->degrade_pct);
+        size_t n = own + (size_t)(others <= 0 ? 0 : others < cap ? others : cap);
         int64_t *ts = n ? ucrm__calloc(n, sizeof *ts) : NULL;
         for (size_t i = 0; ts && i < n; i++)
             ts[i] = i < l->n ? l->ts[(l->head + i) % l->cap] : now;
@@ -912,10 +921,16 @@ static void rr_done(void *impl, ucrm_rl_ticket_t *t, const ucrm_usage_t *usage, 
     bool fallback = t->held & HELD_FALLBACK, redis = t->held & HELD_REDIS;
     ucrm_err_t rc = UCRM_OK;
     if (fallback) {
-        ucrm_usage_t u; /* the provider's daily count is the whole account's: not the fallback's share */
+        /* The provider's daily figures are the whole account's: the fallback takes them as they are, so that
+         * its count is the account's, not only what this process sent since the outage (a configured cap is
+         * applied here, the fallback's own daily maximum being only its share until figures come). */
+        ucrm_usage_t u;
         if (usage) {
             u = *usage;
-            u.has_daily = false;
+            if (u.has_daily && m->s.daily_explicit && m->s.daily_max > 0 && m->s.daily_max < u.daily_max) {
+                u.daily_remaining -= u.daily_max - m->s.daily_max;
+                u.daily_max = m->s.daily_max;
+            }
         }
         t->held &= ~HELD_FALLBACK;
         ucrm_limiter__memory.done(m->fallback, t, usage ? &u : NULL, outcome, retry_after_ms);

@@ -510,32 +510,47 @@ static void test_redis__outage_fail_closed(void **state) {
     inst_free(a);
 }
 
+/* Redis goes away with the window full, most of it taken by another process (instance b). The fallback cannot
+ * know what the others sent, so each process takes the window as full until one window has passed, and only then
+ * its 40 %: 4 + 4 of 10, where starting with its own usage alone would have let a take 2 more at once (12). */
 static void test_redis__outage_degrade(void **state) {
     (void)state;
     assert_non_null(g_own = redis_srv_start(NULL));
     const char *kv[] = {"ratelimit.requests", "10", "ratelimit.interval.ms", "1000", "ratelimit.reserve.high.percent",
                         "0", "redis.failure", "degrade", "redis.degrade.percent", "40", NULL};
-    inst_t a = own_inst("degrade", kv);
+    inst_t a = own_inst("degrade", kv), b = own_inst("degrade", kv);
+    take_n(b, 8, UCRM_PRIORITY_NORMAL, true);
     take_n(a, 2, UCRM_PRIORITY_NORMAL, true);
     redis_srv_kill(g_own);
-    /* 40 % of 10 = 4 slots, 2 of which this process already used */
     ucrm_rl_ticket_t t;
-    assert_int_equal(acq(a, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 0, NULL, NULL), UCRM_OK);
-    assert_int_equal(t.event_level, UCRM_LOG_WARNING);
+    ucrm_error_t *e = NULL;
+    assert_int_equal(acq(a, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 0, NULL, &e), UCRM_ERR_RATE_LIMITED);
+    assert_int_equal(t.event_level, UCRM_LOG_WARNING); /* said even though this call got no slot */
     assert_non_null(strstr(t.event_msg, "40% of the budget"));
-    done(a, &t, UCRM_RL_SENT);
-    assert_int_equal(acq(a, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 0, NULL, NULL), UCRM_OK);
+    int64_t ra = ucrm_error_retry_after_ms(e);
+    if (ra < 700 || ra > 1001)
+        fail_msg("retry-after %lld ms, expected about one window", (long long)ra);
+    ucrm_error_destroy(e);
+    expect_limited(b, UCRM_PRIORITY_NORMAL, 500, 1001);
+    int64_t waited = 0;
+    assert_int_equal(acq(a, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 3000, &waited, NULL), UCRM_OK);
+    assert_true(waited >= 600);
     assert_int_equal(t.event_level, 0);
     done(a, &t, UCRM_RL_SENT);
+    take_n(a, 3, UCRM_PRIORITY_NORMAL, true);
     expect_limited(a, UCRM_PRIORITY_NORMAL, 500, 1001);
+    assert_int_equal(acq(b, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 3000, NULL, NULL), UCRM_OK);
+    done(b, &t, UCRM_RL_SENT);
+    take_n(b, 3, UCRM_PRIORITY_NORMAL, true);
+    expect_limited(b, UCRM_PRIORITY_NORMAL, 500, 1001);
     char *js = NULL;
-    ucrm_buf_t b = UCRM_BUF_INIT;
-    ucrm_limiter__redis.stats_json(a.impl, &b);
-    js = b.ptr;
+    ucrm_buf_t buf = UCRM_BUF_INIT;
+    ucrm_limiter__redis.stats_json(a.impl, &buf);
+    js = buf.ptr;
     assert_non_null(strstr(js, "\"degraded\":true"));
     assert_non_null(strstr(js, "\"available\":false"));
     assert_non_null(strstr(js, "\"fallback\":{"));
-    ucrm_buf__free(&b);
+    ucrm_buf__free(&buf);
     assert_int_equal(redis_srv_restart(g_own), 0);
     msleep(1100); /* the window is clear; the backoff has passed */
     assert_int_equal(acq(a, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 0, NULL, NULL), UCRM_OK);
@@ -543,6 +558,7 @@ static void test_redis__outage_degrade(void **state) {
     assert_non_null(strstr(t.event_msg, "answers again"));
     done(a, &t, UCRM_RL_SENT);
     inst_free(a);
+    inst_free(b);
 }
 
 /* What the fallback sent goes into the shared window when Redis is back (the server kept its data). */
@@ -554,17 +570,61 @@ static void test_redis__degrade_usage_put_back(void **state) {
     inst_t a = own_inst("putback", kv), b = own_inst("putback", kv);
     take_n(a, 1, UCRM_PRIORITY_NORMAL, true);
     redis_srv_pause(g_own); /* unreachable, data kept */
-    take_n(a, 3, UCRM_PRIORITY_NORMAL, true); /* through the fallback (after one timeout) */
+    /* through the fallback: after one timeout, and one window (the others may have filled it) */
+    ucrm_rl_ticket_t t;
+    assert_int_equal(acq(a, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 5000, NULL, NULL), UCRM_OK);
+    done(a, &t, UCRM_RL_SENT);
+    take_n(a, 2, UCRM_PRIORITY_NORMAL, true);
     redis_srv_resume(g_own);
     msleep(250); /* past the first backoff */
     take_n(a, 1, UCRM_PRIORITY_NORMAL, true); /* puts the 3 back, then takes one */
     msleep(20);
-    /* 1 + 3 + 1; the acquire that timed out may have reached Redis when it resumed (then it holds a slot until
-     * its lease ends: the safe side) */
+    /* 3 + 1 (the first one is a window old by now). Each command that timed out while Redis was paused (an
+     * acquire, or a merge of up to 3) ran when it resumed: it holds its slots until their lease ends, the safe
+     * side. */
     long long z = redis_srv_int(g_own, "ZCARD", "ucrm:{putback}:rl:w0", NULL);
-    assert_true(z == 5 || z == 6);
+    ucrm_buf_t buf = UCRM_BUF_INIT;
+    ucrm_limiter__redis.stats_json(a.impl, &buf);
+    const char *fp = buf.ptr ? strstr(buf.ptr, "\"failures\":") : NULL;
+    long long failures = fp ? atoll(fp + strlen("\"failures\":")) : -1;
+    ucrm_buf__free(&buf);
+    if (z < 4 || failures < 1 || z > 4 + 3 * failures)
+        fail_msg("%lld in the shared window after %lld failed commands", z, failures);
     take_n(b, (int)(10 - z), UCRM_PRIORITY_NORMAL, true);
     expect_limited(b, UCRM_PRIORITY_NORMAL, 1000, 3001);
+    inst_free(a);
+    inst_free(b);
+}
+
+/* The daily budget while degraded: the fallback's share (25 of 100) until the provider's figures come, which are
+ * the whole account's; then the account's usage counts against the whole budget (here the configured cap of 100,
+ * below the provider's 1,000), whatever the share. */
+static void test_redis__degrade_daily_follows_the_provider(void **state) {
+    (void)state;
+    assert_non_null(g_own = redis_srv_start(NULL));
+    const char *kv[] = {"ratelimit.requests", "0", "ratelimit.daily", "100", "ratelimit.reserve.high.percent", "0",
+                        "ratelimit.daily.recheck.ms", "3600000", "redis.failure", "degrade",
+                        "redis.degrade.percent", "25", NULL};
+    inst_t a = own_inst("dailyfig", kv), b = own_inst("dailyfig", kv);
+    redis_srv_kill(g_own);
+    ucrm_rl_ticket_t t;
+    ucrm_error_t *e = NULL;
+    /* b has no figures: its share */
+    take_n(b, 25, UCRM_PRIORITY_NORMAL, true);
+    assert_int_equal(acq(b, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 0, NULL, &e), UCRM_ERR_QUOTA_EXHAUSTED);
+    ucrm_error_destroy(e);
+    e = NULL;
+    /* a's first answer says the account used 95 of the provider's 1,000: 5 left under the cap of 100 */
+    assert_int_equal(acq(a, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 0, NULL, NULL), UCRM_OK);
+    ucrm_usage_t u = {0};
+    u.has_daily = true;
+    u.daily_max = 1000;
+    u.daily_remaining = 905;
+    ucrm_limiter__redis.done(a.impl, &t, &u, UCRM_RL_SENT, 0);
+    take_n(a, 5, UCRM_PRIORITY_NORMAL, true);
+    assert_int_equal(acq(a, &t, UCRM_BUCKET_MAIN, UCRM_PRIORITY_NORMAL, 0, NULL, &e), UCRM_ERR_QUOTA_EXHAUSTED);
+    assert_false(ucrm_error_is_retriable(e));
+    ucrm_error_destroy(e);
     inst_free(a);
     inst_free(b);
 }
@@ -1222,6 +1282,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_redis__outage_fail_closed, teardown_own),
         cmocka_unit_test_teardown(test_redis__outage_degrade, teardown_own),
         cmocka_unit_test_teardown(test_redis__degrade_usage_put_back, teardown_own),
+        cmocka_unit_test_teardown(test_redis__degrade_daily_follows_the_provider, teardown_own),
         cmocka_unit_test_teardown(test_redis__paused_server_times_out, teardown_own),
         cmocka_unit_test_teardown(test_redis__restart_between_calls, teardown_own),
         cmocka_unit_test_teardown(test_redis__auth_acl_and_database, teardown_own),
