@@ -331,8 +331,9 @@ const ucrm_prop_t ucrm_props[UCRM_P__COUNT] = {
                 "then added to the shared budget, and a token it refreshed is stored if no newer one was. Never "
                 "an unbounded burst: what the other processes sent is unknown, so the fallback takes each window "
                 "as full when the outage begins (nothing new for up to one window), then at most "
-                "redis.degrade.percent per process; the daily budget follows the provider's account-wide figures "
-                "once a response brings them.",
+                "redis.degrade.percent per process, until 5 s and one window after Redis is back (the others may "
+                "still be on their fallback); the daily budget follows the provider's account-wide figures once a "
+                "response brings them.",
     },
     [UCRM_P_REDIS_DEGRADE_PERCENT] = {
         .name = "redis.degrade.percent", .scope = UCRM_SCOPE_GLOBAL, .type = UCRM_PT_INT,

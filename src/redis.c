@@ -20,8 +20,8 @@
 #include <hiredis.h>
 
 #define POOL_IDLE_MAX 8
-#define BACKOFF_MIN_US INT64_C(100000)
-#define BACKOFF_MAX_US INT64_C(5000000)
+#define BACKOFF_MIN_US UCRM_REDIS_BACKOFF_MIN_US
+#define BACKOFF_MAX_US UCRM_REDIS_BACKOFF_MAX_US
 #define MAX_SCRIPTS 32
 
 const char *ucrm_redis__version(void) {

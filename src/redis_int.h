@@ -29,6 +29,11 @@
 
 struct redisReply;
 
+/* The reconnect backoff's bounds (redis.c): a process that makes calls finds Redis back at most this long after
+ * it is (the Redis limiter's recovery period counts on it). */
+#define UCRM_REDIS_BACKOFF_MIN_US INT64_C(100000)
+#define UCRM_REDIS_BACKOFF_MAX_US INT64_C(5000000)
+
 /* "hiredis/0.14.1 (no TLS)": what ucrm_feature_backend(UCRM_FEATURE_REDIS) reports. */
 const char *ucrm_redis__version(void);
 /* The value of a hexadecimal digit, or -1. */

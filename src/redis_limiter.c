@@ -35,9 +35,11 @@
  *
  * Failure (redis.failure). closed: acquire fails with the endpoint's "unreachable" error. degrade: acquire uses
  * an in-process limiter with redis.degrade.percent of every budget, which starts with what this process sent in
- * the current windows and the rest of them as taken by the others (seed_fallback); once the reconnect backoff allows, the first acquire puts what went through it back into
- * Redis, and that answer ends the outage. The transitions are reported once each, through the ticket (the
- * pipeline logs them at WARNING).
+ * the current windows and the rest of them as taken by the others (seed_fallback); once the reconnect backoff
+ * allows, the first acquire puts what went through it back into Redis, and that answer ends the outage. Acquire
+ * then stays on the fallback, putting its completions into Redis as it goes, until every busy process has had
+ * time to find Redis back (note_up). The transitions are reported once each, through the ticket (the pipeline
+ * logs them at WARNING).
  */
 #include "ratelimit_int.h"
 #include "error_int.h"
@@ -354,6 +356,7 @@ typedef struct rr {
     int64_t degrade_pct;
     void *fallback;        /* the in-process limiter used while Redis is unreachable (degrade only) */
     bool down;             /* the last acquire found Redis unreachable */
+    int64_t settle_until;  /* degrade: after an outage, acquire stays on the fallback until then (monotonic us) */
     bool merging;          /* a thread is putting usage back into Redis */
     bool merge_all;        /* the shared state was lost: everything this process has in the windows goes back */
     int64_t gen;           /* generation of the shared state last seen (0: none yet) */
@@ -566,6 +569,13 @@ static void note_up(rr_t *m, ucrm_rl_ticket_t *t) {
     if (!m->down)
         return;
     m->down = false;
+    if (m->degrade) {
+        /* Other processes may still be on their fallback, their usage not in Redis yet: until every busy one has
+         * found Redis back (its backoff) and a window has passed over what it sent meanwhile, this process keeps
+         * to its share too, putting what it sends into Redis as it goes. */
+        int64_t w = win_us(m, 0) > win_us(m, 1) ? win_us(m, 0) : win_us(m, 1);
+        m->settle_until = ucrm__mono_us() + UCRM_REDIS_BACKOFF_MAX_US + w;
+    }
     t->event_level = UCRM_LOG_WARNING;
     snprintf(t->event_msg, sizeof t->event_msg, "Redis at %s answers again: the shared rate limits are back%s",
              ucrm_redis__where(m->r), m->degrade ? " (what this process sent meanwhile is added to them)" : "");
@@ -850,6 +860,9 @@ static ucrm_err_t rr_acquire(void *impl, ucrm_rl_ticket_t *t, int64_t max_wait_m
             if (was_down)
                 note_up(m, t);
             continue;
+        } else if (m->degrade && now < m->settle_until) { /* just back from an outage: see note_up */
+            next = NEXT_FALLBACK;
+            break;
         } else if (is_head(m, x.b, x.lane, &x.me)) {
             next = head_turn(&x, &wake, &rc);
             if (next != NEXT_WAIT)
@@ -1000,11 +1013,13 @@ static void rr_stats_json(void *impl, ucrm_buf_t *buf) {
                      (long long)m->s.daily_max, (long long)deff, (long long)f[13], (long long)f[15],
                      (long long)m->s.concurrency, (long long)f[16]);
     ucrm_rl_counts__json(&m->counts, ucrm_rl_q__waiting(m->q, NBUCKETS), buf);
+    int64_t settle_us = m->degrade && !m->down ? m->settle_until - ucrm__mono_us() : 0;
     ucrm_buf__printf(buf,
-                     ",\"shared\":{\"available\":%s,\"failure\":\"%s\",\"degraded\":%s,\"fallback_acquired\":%llu,"
-                     "\"outages\":%llu,\"resets\":%llu,\"merges\":%llu,\"done_lost\":%llu,",
+                     ",\"shared\":{\"available\":%s,\"failure\":\"%s\",\"degraded\":%s,\"settling_ms\":%lld,"
+                     "\"fallback_acquired\":%llu,\"outages\":%llu,\"resets\":%llu,\"merges\":%llu,\"done_lost\":%llu,",
                      have ? "true" : "false", m->degrade ? "degrade" : "closed",
-                     m->down && m->degrade ? "true" : "false", (unsigned long long)m->fallback_acquired,
+                     m->degrade && (m->down || settle_us > 0) ? "true" : "false",
+                     (long long)(settle_us > 0 ? settle_us / 1000 : 0), (unsigned long long)m->fallback_acquired,
                      (unsigned long long)m->outages, (unsigned long long)m->resets, (unsigned long long)m->merges,
                      (unsigned long long)m->done_lost);
     pthread_mutex_unlock(&m->lock);

@@ -48,6 +48,14 @@ bool redis_srv_available(const char **why) {
     return true;
 }
 
+static struct sockaddr_in loopback(int port) {
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)port);
+    return a;
+}
+
 /* A port for a server that is restarted on it (redis_srv_restart) and that test programs running side by side
  * (UCRM_TEST_JOBS) must not take from one another: picked at random below the kernel's ephemeral range, which
  * every port-0 bind and outgoing connection draws from, so a killed server's port is not handed to someone else
@@ -62,10 +70,7 @@ static int free_port(void) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         if (fd < 0)
             return -1;
-        struct sockaddr_in a = {0};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        a.sin_port = htons((uint16_t)port);
+        struct sockaddr_in a = loopback(port);
         int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
         close(fd);
         if (ok)
@@ -78,10 +83,7 @@ static int dial(int port, int timeout_ms) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((uint16_t)port);
+    struct sockaddr_in a = loopback(port);
     struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
