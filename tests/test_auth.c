@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include <cmocka.h>
+
+#include "helpers/clock_test.h"
 #include <cjson/cJSON.h>
 
 #include "helpers/authsrv.h"
@@ -25,16 +27,7 @@
 #include "provider_int.h"
 #include <unicrm/unicrm.h>
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
-static void msleep(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 typedef struct cbseen {
     pthread_mutex_t lock;

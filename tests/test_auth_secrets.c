@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "helpers/clock_test.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +27,6 @@
 /* Every credential of the scenario contains one of these. */
 static const char *const markers[] = {"ATsecret", "RT-", "CSsecret-9f1", NULL};
 
-static void msleep(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static ucrm_err_t get42(ucrm_client_t *c, ucrm_error_t **e) {
     ucrm_record_t *r = NULL;

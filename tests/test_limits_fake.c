@@ -26,21 +26,14 @@
 #include <time.h>
 
 #include <cmocka.h>
+
+#include "helpers/clock_test.h"
 #include <cjson/cJSON.h>
 
 #include "helpers/fake.h"
 #include <unicrm/unicrm.h>
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
-static void msleep(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static ucrm_fake_t *start(const char *const *args) {
     ucrm_fake_t *f = fake_startv(args);
@@ -51,11 +44,6 @@ static ucrm_fake_t *start(const char *const *args) {
 
 static void stop(ucrm_fake_t *f) { assert_int_equal(fake_stop(f), 0); }
 
-static void conf_set(ucrm_conf_t *c, const char *k, const char *v) {
-    ucrm_error_t *e = NULL;
-    if (ucrm_conf_set(c, k, v, &e) != UCRM_OK)
-        fail_msg("conf %s=%s: %s", k, v, ucrm_error_message(e));
-}
 
 /* A client of the fake. kind: "pat" (HubSpot private app), "oauth" (HubSpot refresh token), "sf" (Salesforce
  * refresh token). extra: NULL-terminated key/value pairs. */

@@ -18,6 +18,8 @@
 #include <time.h>
 
 #include <cmocka.h>
+
+#include "helpers/clock_test.h"
 #include <cjson/cJSON.h>
 
 #include "helpers/script.h"
@@ -26,16 +28,7 @@
 #include "ratelimit_int.h"
 #include <unicrm/unicrm.h>
 
-static int64_t now_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
-static void msleep(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* A limiter with the given settings: NULL-terminated key/value pairs over provider=hubspot defaults. */
 static ucrm_limiter_t *limiter(const char *key, const char *const *kv) {

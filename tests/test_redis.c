@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "helpers/clock_test.h"
 #include <cjson/cJSON.h>
 
 #include "helpers/fake.h"
@@ -41,22 +43,8 @@ int main(void) {
 static redis_srv_t *g_srv;
 static int g_keyseq;
 
-static int64_t now_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
-static void msleep(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
-static void conf_set(ucrm_conf_t *c, const char *k, const char *v) {
-    ucrm_error_t *e = NULL;
-    if (ucrm_conf_set(c, k, v, &e) != UCRM_OK)
-        fail_msg("conf %s=%s: %s", k, v, ucrm_error_message(e));
-}
 
 /* A HubSpot configuration with the Redis backend on g_srv and the given overrides. */
 static ucrm_conf_t *rconf(const char *const *kv) {

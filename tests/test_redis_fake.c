@@ -31,24 +31,15 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "helpers/clock_test.h"
 #include <cjson/cJSON.h>
 
 #include "helpers/fake.h"
 #include "helpers/redissrv.h"
 #include <unicrm/unicrm.h>
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
-static void msleep(int64_t ms) {
-    if (ms <= 0)
-        return;
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* ---------------------------------------------------------------------------------------------- workers */
 
