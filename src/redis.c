@@ -20,8 +20,6 @@
 #include <hiredis.h>
 
 #define POOL_IDLE_MAX 8
-#define BACKOFF_MIN_US UCRM_REDIS_BACKOFF_MIN_US
-#define BACKOFF_MAX_US UCRM_REDIS_BACKOFF_MAX_US
 #define MAX_SCRIPTS 32
 
 const char *ucrm_redis__version(void) {
@@ -378,7 +376,9 @@ static int64_t retry_in_us(const ucrm_redis_t *r, int64_t now) {
 static ucrm_err_t connection_failed(ucrm_redis_t *r, const char *what, ucrm_error_t **errp) {
     pthread_mutex_lock(&r->lock);
     int64_t now = ucrm__mono_us();
-    r->backoff_us = !r->down ? BACKOFF_MIN_US : r->backoff_us * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : r->backoff_us * 2;
+    int64_t doubled = r->backoff_us * 2;
+    r->backoff_us = !r->down ? UCRM_REDIS_BACKOFF_MIN_US
+                  : doubled > UCRM_REDIS_BACKOFF_MAX_US ? UCRM_REDIS_BACKOFF_MAX_US : doubled;
     r->down = true;
     r->retry_at_us = now + r->backoff_us;
     r->failures++;
